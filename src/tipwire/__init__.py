@@ -1,0 +1,3 @@
+"""TipWire: a self-hosted threat-intelligence platform."""
+
+__version__ = "0.1.0"
