@@ -1,0 +1,29 @@
+"""Settings read from the environment (prefix ``TIPWIRE_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "tipwire"
+
+
+class Settings(BaseSettings):
+    """Where TipWire keeps its data and how it reaches its database."""
+
+    model_config = SettingsConfigDict(env_prefix="TIPWIRE_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = None
+    secret_key: str | None = None
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database URL, or the embedded SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'tipwire.db'}"

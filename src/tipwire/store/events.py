@@ -1,0 +1,121 @@
+"""Event upserts by stable key, with their sources and attributes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, case, select, update
+
+from tipwire.model import Event
+from tipwire.store.dialect import upsert
+from tipwire.store.keys import attribute_key
+from tipwire.store.results import Counts
+from tipwire.store.schema import EventAttributeRow, EventRelationRow, EventRow, EventSourceRow
+
+_events = EventRow.__table__
+_event_sources = EventSourceRow.__table__
+_event_attributes = EventAttributeRow.__table__
+_event_relations = EventRelationRow.__table__
+
+
+def upsert_events(
+    connection: Connection, events: list[Event], src: int, now: datetime
+) -> tuple[dict[str, int], Counts]:
+    """Create or update events by key; return their ids by key and the counts."""
+    counts = Counts()
+    merged: dict[str, Event] = {}
+    for event in events:
+        first = merged.get(event.key)
+        if first is not None and first.happened_at < event.happened_at:
+            event.happened_at = first.happened_at
+        if first is not None:
+            event.attributes = [*first.attributes, *event.attributes]
+        merged[event.key] = event
+    ids: dict[str, int] = {}
+    keys = list(merged)
+    existing = {}
+    for start in range(0, len(keys), 500):
+        for row in connection.execute(
+            select(_events).where(_events.c.key.in_(keys[start : start + 500]))
+        ):
+            existing[row.key] = row
+    for key, event in merged.items():
+        values = {
+            "title": event.title,
+            "type": event.type.value,
+            "description": event.description,
+        }
+        row = existing.get(key)
+        if row is None:
+            ids[key] = connection.execute(
+                _events.insert()
+                .values(key=key, happened_at=event.happened_at, created_at=now, updated_at=now, **values)
+                .returning(_events.c.id)
+            ).scalar_one()
+            counts.created += 1
+        else:
+            ids[key] = row.id
+            happened = min(row.happened_at, event.happened_at)
+            if any(getattr(row, k) != v for k, v in values.items()) or happened != row.happened_at:
+                connection.execute(
+                    update(_events)
+                    .where(_events.c.id == row.id)
+                    .values(happened_at=happened, updated_at=now, **values)
+                )
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        connection.execute(
+            upsert(connection, _event_sources)
+            .values(event_id=ids[key], source_id=src, created_at=now)
+            .on_conflict_do_nothing()
+        )
+        _upsert_event_attributes(connection, ids[key], event, src, now)
+    return ids, counts
+
+
+def _upsert_event_attributes(
+    connection: Connection, event_id: int, event: Event, src: int, now: datetime
+) -> None:
+    for attr in event.attributes:
+        seen = attr.seen_at or now
+        stmt = upsert(connection, _event_attributes).values(
+            event_id=event_id,
+            source_id=src,
+            key_hash=attribute_key(attr.name, attr.value),
+            name=attr.name,
+            value=attr.value,
+            first_seen=seen,
+            last_seen=seen,
+        )
+        current = _event_attributes.c
+        connection.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[current.event_id, current.source_id, current.key_hash],
+                set_={
+                    "first_seen": _earlier(current.first_seen, stmt.excluded.first_seen),
+                    "last_seen": _later(current.last_seen, stmt.excluded.last_seen),
+                },
+            )
+        )
+
+
+def _earlier(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case((b < a, b), else_=a)
+
+
+def _later(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case((b > a, b), else_=a)
+
+
+def relate_events(connection: Connection, pairs: set[tuple[int, int]], now: datetime) -> int:
+    """Link pairs of event ids (``a < b``); return how many links are new."""
+    created = 0
+    for a, b in pairs:
+        created += connection.execute(
+            upsert(connection, _event_relations)
+            .values(a_id=a, b_id=b, created_at=now)
+            .on_conflict_do_nothing()
+        ).rowcount
+    return created

@@ -1,0 +1,380 @@
+"""Read side: filtered, sorted, paginated lists, look-ups by value, pivots and text search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Connection, Select, func, or_, select
+
+from tipwire.errors import InvalidValueError, NotFoundError
+from tipwire.model import EventType, IndicatorType, Status
+from tipwire.store.keys import indicator_key
+from tipwire.store.schema import (
+    EventAttributeRow,
+    EventIndicatorRow,
+    EventRow,
+    EventSourceRow,
+    IndicatorAttributeRow,
+    IndicatorRelationRow,
+    IndicatorRow,
+    IndicatorSourceRow,
+    SourceRow,
+)
+
+MAX_PAGE = 1000
+T = TypeVar("T")
+
+_ind = IndicatorRow.__table__
+_ev = EventRow.__table__
+_src = SourceRow.__table__
+_ind_src = IndicatorSourceRow.__table__
+_ev_src = EventSourceRow.__table__
+_ind_attr = IndicatorAttributeRow.__table__
+_ev_attr = EventAttributeRow.__table__
+_ev_ind = EventIndicatorRow.__table__
+_ind_rel = IndicatorRelationRow.__table__
+
+INDICATOR_SORTS = ("id", "type", "value", "status", "score", "first_seen", "last_seen", "updated_at")
+EVENT_SORTS = ("id", "title", "type", "happened_at", "created_at", "updated_at")
+
+
+@dataclass(slots=True)
+class IndicatorView:
+    """An indicator as readers see it."""
+
+    id: int
+    type: str
+    value: str
+    status: str
+    score: int | None
+    first_seen: datetime
+    last_seen: datetime
+    created_at: datetime
+    updated_at: datetime
+    sources: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict form, with times as ISO 8601 strings."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "value": self.value,
+            "status": self.status,
+            "score": self.score,
+            "first_seen": self.first_seen.isoformat(),
+            "last_seen": self.last_seen.isoformat(),
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "sources": self.sources,
+        }
+
+
+@dataclass(slots=True)
+class EventView:
+    """An event as readers see it."""
+
+    id: int
+    title: str
+    type: str
+    happened_at: datetime
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    sources: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict form, with times as ISO 8601 strings."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "type": self.type,
+            "happened_at": self.happened_at.isoformat(),
+            "description": self.description,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "sources": self.sources,
+        }
+
+
+@dataclass(slots=True)
+class AttributeView:
+    """An attribute with its source and when it was first and last seen."""
+
+    name: str
+    value: str
+    source: str
+    first_seen: datetime
+    last_seen: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict form, with times as ISO 8601 strings."""
+        return {
+            "name": self.name,
+            "value": self.value,
+            "source": self.source,
+            "first_seen": self.first_seen.isoformat(),
+            "last_seen": self.last_seen.isoformat(),
+        }
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    """One page of results and the total that matched."""
+
+    items: list[T]
+    total: int
+
+
+@dataclass(slots=True)
+class IndicatorQuery:
+    """Filters for listing indicators; every field is optional."""
+
+    type: IndicatorType | None = None
+    status: Status | None = None
+    source: str | None = None
+    search: str | None = None
+    seen_since: datetime | None = None
+    sort: str = "-last_seen"
+    limit: int = 100
+    offset: int = 0
+
+
+@dataclass(slots=True)
+class EventQuery:
+    """Filters for listing events; every field is optional."""
+
+    type: EventType | None = None
+    source: str | None = None
+    search: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    sort: str = "-happened_at"
+    limit: int = 100
+    offset: int = 0
+
+
+def _order(sort: str, allowed: Sequence[str], table: Any) -> Any:
+    name = sort.lstrip("-")
+    if name not in allowed:
+        raise InvalidValueError("sort", sort, f"is not sortable (use one of {', '.join(allowed)})")
+    column = table.c[name]
+    return column.desc() if sort.startswith("-") else column.asc()
+
+
+def _paging(limit: int, offset: int) -> tuple[int, int]:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidValueError("limit", limit, f"must be from 1 to {MAX_PAGE}")
+    if offset < 0:
+        raise InvalidValueError("offset", offset, "must not be negative")
+    return limit, offset
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _indicator_views(connection: Connection, query: Select[Any]) -> list[IndicatorView]:
+    rows = connection.execute(query).all()
+    views = [
+        IndicatorView(
+            r.id, r.type, r.value, r.status, r.manual_score if r.manual_score is not None else r.score,
+            r.first_seen, r.last_seen, r.created_at, r.updated_at,
+        )
+        for r in rows
+    ]
+    if views:
+        by_id = {v.id: v for v in views}
+        for row in connection.execute(
+            select(_ind_src.c.indicator_id, _src.c.name)
+            .join(_src, _src.c.id == _ind_src.c.source_id)
+            .where(_ind_src.c.indicator_id.in_(by_id))
+            .order_by(_src.c.name)
+        ):
+            by_id[row.indicator_id].sources.append(row.name)
+    return views
+
+
+def _event_views(connection: Connection, query: Select[Any]) -> list[EventView]:
+    rows = connection.execute(query).all()
+    views = [
+        EventView(r.id, r.title, r.type, r.happened_at, r.description, r.created_at, r.updated_at)
+        for r in rows
+    ]
+    if views:
+        by_id = {v.id: v for v in views}
+        for row in connection.execute(
+            select(_ev_src.c.event_id, _src.c.name)
+            .join(_src, _src.c.id == _ev_src.c.source_id)
+            .where(_ev_src.c.event_id.in_(by_id))
+            .order_by(_src.c.name)
+        ):
+            by_id[row.event_id].sources.append(row.name)
+    return views
+
+
+def list_indicators(connection: Connection, query: IndicatorQuery) -> Page[IndicatorView]:
+    """Indicators matching ``query``, one page of them, with the total."""
+    limit, offset = _paging(query.limit, query.offset)
+    base = select(_ind)
+    if query.type is not None:
+        base = base.where(_ind.c.type == query.type.value)
+    if query.status is not None:
+        base = base.where(_ind.c.status == query.status.value)
+    if query.seen_since is not None:
+        base = base.where(_ind.c.last_seen >= query.seen_since)
+    if query.source:
+        base = base.where(
+            _ind.c.id.in_(
+                select(_ind_src.c.indicator_id)
+                .join(_src, _src.c.id == _ind_src.c.source_id)
+                .where(_src.c.name == query.source)
+            )
+        )
+    if query.search:
+        base = base.where(_ind.c.value.ilike(_like(query.search), escape="\\"))
+    total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    order = _order(query.sort, INDICATOR_SORTS, _ind)
+    page = base.order_by(order, _ind.c.id).limit(limit).offset(offset)
+    return Page(_indicator_views(connection, page), int(total))
+
+
+def list_events(connection: Connection, query: EventQuery) -> Page[EventView]:
+    """Events matching ``query``, one page of them, with the total."""
+    limit, offset = _paging(query.limit, query.offset)
+    base = select(_ev)
+    if query.type is not None:
+        base = base.where(_ev.c.type == query.type.value)
+    if query.since is not None:
+        base = base.where(_ev.c.happened_at >= query.since)
+    if query.until is not None:
+        base = base.where(_ev.c.happened_at < query.until)
+    if query.source:
+        base = base.where(
+            _ev.c.id.in_(
+                select(_ev_src.c.event_id)
+                .join(_src, _src.c.id == _ev_src.c.source_id)
+                .where(_src.c.name == query.source)
+            )
+        )
+    if query.search:
+        pattern = _like(query.search)
+        base = base.where(
+            or_(
+                _ev.c.title.ilike(pattern, escape="\\"),
+                _ev.c.description.ilike(pattern, escape="\\"),
+            )
+        )
+    total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    order = _order(query.sort, EVENT_SORTS, _ev)
+    page = base.order_by(order, _ev.c.id).limit(limit).offset(offset)
+    return Page(_event_views(connection, page), int(total))
+
+
+def get_indicator(connection: Connection, indicator_id: int) -> IndicatorView:
+    """One indicator by id, or NotFoundError."""
+    views = _indicator_views(connection, select(_ind).where(_ind.c.id == indicator_id))
+    if not views:
+        raise NotFoundError(f"indicator {indicator_id} does not exist")
+    return views[0]
+
+
+def get_event(connection: Connection, event_id: int) -> EventView:
+    """One event by id, or NotFoundError."""
+    views = _event_views(connection, select(_ev).where(_ev.c.id == event_id))
+    if not views:
+        raise NotFoundError(f"event {event_id} does not exist")
+    return views[0]
+
+
+def find_indicators(
+    connection: Connection, value: str, type_: IndicatorType | None = None
+) -> list[IndicatorView]:
+    """Indicators whose normalised value equals ``value`` (of any type that accepts it)."""
+    candidates = [type_] if type_ is not None else list(IndicatorType)
+    keys = []
+    for candidate in candidates:
+        try:
+            keys.append(indicator_key(candidate.value, candidate.normalise(value)))
+        except InvalidValueError:
+            continue
+    if not keys:
+        return []
+    return _indicator_views(connection, select(_ind).where(_ind.c.key_hash.in_(keys)))
+
+
+def indicator_attributes(connection: Connection, indicator_id: int) -> list[AttributeView]:
+    """Attributes of an indicator, by name then first seen."""
+    rows = connection.execute(
+        select(_ind_attr, _src.c.name.label("source"))
+        .join(_src, _src.c.id == _ind_attr.c.source_id)
+        .where(_ind_attr.c.indicator_id == indicator_id)
+        .order_by(_ind_attr.c.name, _ind_attr.c.first_seen, _ind_attr.c.id)
+    )
+    return [AttributeView(r.name, r.value, r.source, r.first_seen, r.last_seen) for r in rows]
+
+
+def event_attributes(connection: Connection, event_id: int) -> list[AttributeView]:
+    """Attributes of an event, by name then first seen."""
+    rows = connection.execute(
+        select(_ev_attr, _src.c.name.label("source"))
+        .join(_src, _src.c.id == _ev_attr.c.source_id)
+        .where(_ev_attr.c.event_id == event_id)
+        .order_by(_ev_attr.c.name, _ev_attr.c.first_seen, _ev_attr.c.id)
+    )
+    return [AttributeView(r.name, r.value, r.source, r.first_seen, r.last_seen) for r in rows]
+
+
+def event_indicators(
+    connection: Connection, event_id: int, limit: int = MAX_PAGE, offset: int = 0
+) -> Page[IndicatorView]:
+    """Pivot: the indicators related to an event."""
+    limit, offset = _paging(limit, offset)
+    ids = select(_ev_ind.c.indicator_id).where(_ev_ind.c.event_id == event_id)
+    total = connection.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
+    query = select(_ind).where(_ind.c.id.in_(ids)).order_by(_ind.c.type, _ind.c.value)
+    return Page(_indicator_views(connection, query.limit(limit).offset(offset)), int(total))
+
+
+def indicator_events(connection: Connection, indicator_id: int) -> list[EventView]:
+    """Pivot: the events an indicator is related to, newest first."""
+    ids = select(_ev_ind.c.event_id).where(_ev_ind.c.indicator_id == indicator_id)
+    query = select(_ev).where(_ev.c.id.in_(ids)).order_by(_ev.c.happened_at.desc(), _ev.c.id)
+    return _event_views(connection, query.limit(MAX_PAGE))
+
+
+def related_indicators(connection: Connection, indicator_id: int) -> list[IndicatorView]:
+    """Pivot: the indicators directly related to an indicator."""
+    left = select(_ind_rel.c.b_id).where(_ind_rel.c.a_id == indicator_id)
+    right = select(_ind_rel.c.a_id).where(_ind_rel.c.b_id == indicator_id)
+    query = (
+        select(_ind)
+        .where(or_(_ind.c.id.in_(left), _ind.c.id.in_(right)))
+        .order_by(_ind.c.type, _ind.c.value)
+    )
+    return _indicator_views(connection, query.limit(MAX_PAGE))
+
+
+@dataclass(slots=True)
+class SearchResult:
+    """Indicators whose value and events whose title contain the searched text."""
+
+    indicators: list[IndicatorView]
+    events: list[EventView]
+
+
+def search(connection: Connection, text: str, limit: int = 50) -> SearchResult:
+    """Text search over indicator values and event titles; exact matches come first."""
+    text = text.strip()
+    if not text:
+        raise InvalidValueError("query", text, "must not be empty")
+    exact = find_indicators(connection, text)
+    seen = {v.id for v in exact}
+    contains = list_indicators(connection, IndicatorQuery(search=text, limit=limit)).items
+    indicators = exact + [v for v in contains if v.id not in seen]
+    events = list_events(connection, EventQuery(search=text, limit=limit)).items
+    return SearchResult(indicators[:limit], events)
+

@@ -1,0 +1,199 @@
+"""The database schema: one ``...Row`` class per table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from tipwire.store.types import Id, UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base holding TipWire's metadata."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SourceRow(Base):
+    """A named origin of intelligence with its TLP label."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    tlp: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IndicatorRow(Base):
+    """An indicator, unique by (type, normalised value) through ``key_hash``."""
+
+    __tablename__ = "indicators"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    # A fixed-size digest of (type, value): long URLs exceed btree key limits on PostgreSQL.
+    key_hash: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    # Set when an analyst chose the status; ingest then leaves it alone.
+    status_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    score: Mapped[int | None] = mapped_column(SmallInteger)
+    manual_score: Mapped[int | None] = mapped_column(SmallInteger)
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_indicators_type_status", "type", "status"),
+        Index("ix_indicators_last_seen", "last_seen"),
+    )
+
+
+class IndicatorSourceRow(Base):
+    """Which sources reported an indicator."""
+
+    __tablename__ = "indicator_sources"
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IndicatorAttributeRow(Base):
+    """A (name, value) fact about an indicator from one source, with first and last seen."""
+
+    __tablename__ = "indicator_attributes"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    key_hash: Mapped[bytes] = mapped_column(LargeBinary(16))
+    name: Mapped[str] = mapped_column(String(128))
+    value: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("indicator_id", "source_id", "key_hash"),)
+
+
+class EventRow(Base):
+    """An event, unique by its stable key."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    title: Mapped[str] = mapped_column(String(512))
+    type: Mapped[str] = mapped_column(String(64))
+    happened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_events_happened_at", "happened_at"),
+        Index("ix_events_type", "type"),
+    )
+
+
+class EventSourceRow(Base):
+    """Which sources reported an event."""
+
+    __tablename__ = "event_sources"
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EventAttributeRow(Base):
+    """A (name, value) fact about an event from one source."""
+
+    __tablename__ = "event_attributes"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    key_hash: Mapped[bytes] = mapped_column(LargeBinary(16))
+    name: Mapped[str] = mapped_column(String(128))
+    value: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("event_id", "source_id", "key_hash"),)
+
+
+class EventIndicatorRow(Base):
+    """A relation between an event and an indicator."""
+
+    __tablename__ = "event_indicators"
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_event_indicators_indicator_id", "indicator_id"),)
+
+
+class IndicatorRelationRow(Base):
+    """An undirected relation between two indicators, stored with ``a_id < b_id``."""
+
+    __tablename__ = "indicator_relations"
+    a_id: Mapped[int] = mapped_column(
+        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True
+    )
+    b_id: Mapped[int] = mapped_column(
+        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_indicator_relations_b_id", "b_id"),)
+
+
+class EventRelationRow(Base):
+    """An undirected relation between two events, stored with ``a_id < b_id``."""
+
+    __tablename__ = "event_relations"
+    a_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    b_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_event_relations_b_id", "b_id"),)
+
+
+class WhitelistRuleRow(Base):
+    """A rule that whitelists matching indicators at ingest: a wildcard or a CIDR block."""
+
+    __tablename__ = "whitelist_rules"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    pattern: Mapped[str] = mapped_column(String(1024))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("type", "pattern"),)

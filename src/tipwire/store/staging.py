@@ -1,0 +1,62 @@
+"""Temporary staging tables loaded in bulk: executemany on SQLite, COPY on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+# Column name -> (SQLite type, PostgreSQL type). SQLite's types are affinities only.
+_TYPES = {
+    "int": ("INTEGER", "BIGINT"),
+    "text": ("TEXT", "TEXT"),
+    "bytes": ("BLOB", "BYTEA"),
+    "bool": ("INTEGER", "BOOLEAN"),
+    "time": ("TEXT", "TIMESTAMPTZ"),
+}
+
+
+class StagingTable:
+    """A temporary table that lives for one transaction and is filled in one bulk load."""
+
+    def __init__(self, connection: Connection, name: str, columns: Sequence[tuple[str, str]]) -> None:
+        self.connection = connection
+        self.name = name
+        self.columns = [column for column, _ in columns]
+        self.postgres = connection.dialect.name == "postgresql"
+        kind = 1 if self.postgres else 0
+        ddl = ", ".join(f"{column} {_TYPES[type_][kind]}" for column, type_ in columns)
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+        suffix = " ON COMMIT DROP" if self.postgres else ""
+        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({ddl}){suffix}")
+
+    def load(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Append rows, in column order, as fast as the driver allows."""
+        columns = ", ".join(self.columns)
+        if self.postgres:
+            raw = self.connection.connection.dbapi_connection
+            assert raw is not None
+            with raw.cursor() as cursor, cursor.copy(
+                f"COPY {self.name} ({columns}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in self.columns)
+        raw_cursor = self.connection.connection.dbapi_connection
+        assert raw_cursor is not None
+        raw_cursor.cursor().executemany(
+            f"INSERT INTO {self.name} ({columns}) VALUES ({marks})", rows
+        )
+
+    def index(self, *columns: str) -> None:
+        """Index the staged rows once loaded, for the joins that follow."""
+        cols = ", ".join(columns)
+        self.connection.exec_driver_sql(
+            f"CREATE INDEX {self.name}_{'_'.join(columns)} ON {self.name} ({cols})"
+        )
+
+    def drop(self) -> None:
+        """Drop the table before the transaction ends (SQLite keeps temp tables per connection)."""
+        self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {self.name}")
