@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -50,9 +51,16 @@ class IngestBatch:
     def __len__(self) -> int:
         return len(self.events) + len(self.indicators) + len(self.relations)
 
-    def validate(self) -> None:
-        """Check that every relation names objects carried by this batch; raise naming the first bad one."""
-        indicator_keys = {(i.type, i.value) for i in self.indicators}
+    def validate(self, indicator_keys: Container[tuple[str, str]] | None = None) -> None:
+        """Check that every relation names objects carried by this batch; raise naming the first bad one.
+
+        ``indicator_keys`` may pass the (type, value) keys of the batch's indicators when the
+        caller has them already, to save building them again for a large batch.
+        """
+        if not self.relations:
+            return
+        if indicator_keys is None:
+            indicator_keys = {(i.type, i.value) for i in self.indicators}
         event_keys = {e.key for e in self.events}
         for position, relation in enumerate(self.relations, start=1):
             for end in (relation.a, relation.b):

@@ -63,20 +63,25 @@ class IndicatorRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
+    # Re-ingest moves last_seen on every row it sees again. Leaving it unindexed and pages
+    # 30% free lets PostgreSQL update in place (HOT) instead of rewriting every index.
     __table_args__ = (
         Index("ix_indicators_type_status", "type", "status"),
-        Index("ix_indicators_last_seen", "last_seen"),
+        {"postgresql_with": {"fillfactor": 70}},
     )
+
+
+# The link tables that bulk ingest fills by the million carry no FOREIGN KEY constraints:
+# PostgreSQL checks them with a trigger per row, which cost a third of ingest time. Ingest
+# resolves every id inside its own transaction, and deletes remove links explicitly.
 
 
 class IndicatorSourceRow(Base):
     """Which sources reported an indicator."""
 
     __tablename__ = "indicator_sources"
-    indicator_id: Mapped[int] = mapped_column(
-        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True
-    )
-    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    source_id: Mapped[int] = mapped_column(Id, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -85,15 +90,18 @@ class IndicatorAttributeRow(Base):
 
     __tablename__ = "indicator_attributes"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
-    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    indicator_id: Mapped[int] = mapped_column(Id)
+    source_id: Mapped[int] = mapped_column(Id)
     key_hash: Mapped[bytes] = mapped_column(LargeBinary(16))
     name: Mapped[str] = mapped_column(String(128))
     value: Mapped[str] = mapped_column(Text)
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    __table_args__ = (UniqueConstraint("indicator_id", "source_id", "key_hash"),)
+    __table_args__ = (
+        UniqueConstraint("indicator_id", "source_id", "key_hash"),
+        {"postgresql_with": {"fillfactor": 70}},
+    )
 
 
 class EventRow(Base):
@@ -146,12 +154,8 @@ class EventIndicatorRow(Base):
     """A relation between an event and an indicator."""
 
     __tablename__ = "event_indicators"
-    event_id: Mapped[int] = mapped_column(
-        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
-    )
-    indicator_id: Mapped[int] = mapped_column(
-        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True
-    )
+    event_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(Id, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_event_indicators_indicator_id", "indicator_id"),)
@@ -161,12 +165,8 @@ class IndicatorRelationRow(Base):
     """An undirected relation between two indicators, stored with ``a_id < b_id``."""
 
     __tablename__ = "indicator_relations"
-    a_id: Mapped[int] = mapped_column(
-        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True
-    )
-    b_id: Mapped[int] = mapped_column(
-        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True
-    )
+    a_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    b_id: Mapped[int] = mapped_column(Id, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_indicator_relations_b_id", "b_id"),)

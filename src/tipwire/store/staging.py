@@ -14,6 +14,7 @@ _TYPES = {
     "bytes": ("BLOB", "BYTEA"),
     "bool": ("INTEGER", "BOOLEAN"),
     "time": ("TEXT", "TIMESTAMPTZ"),
+    "pk": ("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY"),
 }
 
 
@@ -50,12 +51,12 @@ class StagingTable:
             f"INSERT INTO {self.name} ({columns}) VALUES ({marks})", rows
         )
 
-    def index(self, *columns: str) -> None:
-        """Index the staged rows once loaded, for the joins that follow."""
-        cols = ", ".join(columns)
-        self.connection.exec_driver_sql(
-            f"CREATE INDEX {self.name}_{'_'.join(columns)} ON {self.name} ({cols})"
-        )
+    def analyze(self) -> None:
+        """Give the planner statistics about the staged rows."""
+        if self.postgres:
+            # Autovacuum never sees temporary tables: without statistics the planner
+            # guesses a handful of rows and picks nested loops over a million.
+            self.connection.exec_driver_sql(f"ANALYZE {self.name}")
 
     def drop(self) -> None:
         """Drop the table before the transaction ends (SQLite keeps temp tables per connection)."""
