@@ -52,7 +52,7 @@ class IngestBatch:
         return len(self.events) + len(self.indicators) + len(self.relations)
 
     def validate(self, indicator_keys: Container[tuple[str, str]] | None = None) -> None:
-        """Check that every relation names objects carried by this batch; raise naming the first bad one.
+        """Check that every relation names objects of this batch; raise naming the first bad one.
 
         ``indicator_keys`` may pass the (type, value) keys of the batch's indicators when the
         caller has them already, to save building them again for a large batch.
@@ -66,7 +66,8 @@ class IngestBatch:
             for end in (relation.a, relation.b):
                 if isinstance(end, IndicatorRef) and (end.type, end.value) not in indicator_keys:
                     raise BatchRejectedError(
-                        f"relation {position}: indicator {end.type.value} {end.value!r} is not in the batch"
+                        f"relation {position}: indicator {end.type.value} {end.value!r} "
+                        "is not in the batch"
                     )
                 if isinstance(end, EventRef) and end.key not in event_keys:
                     raise BatchRejectedError(

@@ -46,7 +46,9 @@ def refang(text: str) -> str:
                 text = text.replace(upper, plain)
     match = _DEFANG_SCHEME.match(text)
     if match:
-        scheme = "ftp" if match.group(1).lower().startswith("f") else "http" + match.group(2).lower()
+        scheme = (
+            "ftp" if match.group(1).lower().startswith("f") else "http" + match.group(2).lower()
+        )
         text = scheme + text[match.end() :]
     return text
 
@@ -72,7 +74,9 @@ def domain(value: str, type_name: str = "FQDN") -> str:
         try:
             lowered = idna.encode(text, uts46=True).decode("ascii")
         except idna.IDNAError as exc:
-            raise InvalidValueError(type_name, value, f"is not a valid domain name ({exc})") from exc
+            raise InvalidValueError(
+                type_name, value, f"is not a valid domain name ({exc})"
+            ) from exc
     labels = lowered.split(".")
     if len(labels) < 2 or len(lowered) > 253 or not all(_LABEL.match(label) for label in labels):
         raise InvalidValueError(type_name, value, "is not a valid domain name")

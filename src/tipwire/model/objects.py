@@ -118,7 +118,11 @@ class Indicator:
     last_seen: datetime | None = None
 
     def __post_init__(self) -> None:
-        self.type = IndicatorType.parse(self.type) if not isinstance(self.type, IndicatorType) else self.type
+        self.type = (
+            IndicatorType.parse(self.type)
+            if not isinstance(self.type, IndicatorType)
+            else self.type
+        )
         self.value = self.type.normalise(self.value)
         if self.status is not None and not isinstance(self.status, Status):
             self.status = Status.parse(self.status)
@@ -151,7 +155,9 @@ class Event:
 
     def __post_init__(self) -> None:
         self.title = _name("title", self.title, MAX_TITLE_LENGTH)
-        self.type = EventType.parse(self.type) if not isinstance(self.type, EventType) else self.type
+        self.type = (
+            EventType.parse(self.type) if not isinstance(self.type, EventType) else self.type
+        )
         if not isinstance(self.happened_at, datetime):
             raise InvalidValueError("happened_at", self.happened_at, "is not a date and time")
         self.happened_at = utc(self.happened_at)

@@ -34,7 +34,9 @@ class IndicatorType(StrEnum):
             return _BY_LOWER_NAME[name.strip().lower()]
         except (KeyError, AttributeError):
             known = ", ".join(t.value for t in cls)
-            raise InvalidValueError("type", name, f"is not an indicator type (known: {known})") from None
+            raise InvalidValueError(
+                "type", name, f"is not an indicator type (known: {known})"
+            ) from None
 
     def normalise(self, value: str) -> str:
         """Validate ``value`` for this type and return its canonical form."""

@@ -1,4 +1,4 @@
-"""Whitelist rules: an indicator type with a ``*`` wildcard pattern, or a CIDR block for addresses."""
+"""Whitelist rules: an indicator type with a ``*`` wildcard pattern, or a CIDR block."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ class WhitelistRule:
     @classmethod
     def parse(cls, type_name: str | IndicatorType, pattern: str) -> WhitelistRule:
         """Validate a rule and return it in canonical form, or raise naming the bad pattern."""
-        rule_type = type_name if isinstance(type_name, IndicatorType) else IndicatorType.parse(type_name)
+        rule_type = (
+            type_name if isinstance(type_name, IndicatorType) else IndicatorType.parse(type_name)
+        )
         text = pattern.strip() if isinstance(pattern, str) else ""
         if not text or len(text) > 1024:
             raise InvalidValueError("pattern", pattern, "must be 1 to 1024 characters")
@@ -33,7 +35,9 @@ class WhitelistRule:
             try:
                 network = ipaddress.ip_network(text, strict=False)
             except ValueError:
-                raise InvalidValueError("pattern", pattern, "is not an address or CIDR block") from None
+                raise InvalidValueError(
+                    "pattern", pattern, "is not an address or CIDR block"
+                ) from None
             return cls(rule_type, network.compressed, network)
         if "*" not in text:
             text = rule_type.normalise(text)

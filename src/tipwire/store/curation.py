@@ -8,9 +8,9 @@ from sqlalchemy import Connection, update
 
 from tipwire.errors import InvalidValueError, NotFoundError
 from tipwire.model import Status
-from tipwire.store.schema import IndicatorRow
+from tipwire.store.schema import IndicatorRow, table
 
-_ind = IndicatorRow.__table__
+_ind = table(IndicatorRow)
 
 
 def set_status(connection: Connection, indicator_id: int, status: Status) -> None:

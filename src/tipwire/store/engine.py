@@ -51,7 +51,7 @@ def _sqlite_begin(connection: Any) -> None:
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """Open one transaction meant to write; it commits on success and rolls back on error."""
-    with engine.connect() as connection:
-        connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+    with engine.connect() as plain:
+        connection = plain.execution_options(sqlite_begin="IMMEDIATE")
         with connection.begin():
             yield connection

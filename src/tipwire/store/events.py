@@ -11,12 +11,18 @@ from tipwire.model import Event
 from tipwire.store.dialect import upsert
 from tipwire.store.keys import attribute_key
 from tipwire.store.results import Counts
-from tipwire.store.schema import EventAttributeRow, EventRelationRow, EventRow, EventSourceRow
+from tipwire.store.schema import (
+    EventAttributeRow,
+    EventRelationRow,
+    EventRow,
+    EventSourceRow,
+    table,
+)
 
-_events = EventRow.__table__
-_event_sources = EventSourceRow.__table__
-_event_attributes = EventAttributeRow.__table__
-_event_relations = EventRelationRow.__table__
+_events = table(EventRow)
+_event_sources = table(EventSourceRow)
+_event_attributes = table(EventAttributeRow)
+_event_relations = table(EventRelationRow)
 
 
 def upsert_events(
@@ -34,12 +40,12 @@ def upsert_events(
         merged[event.key] = event
     ids: dict[str, int] = {}
     keys = list(merged)
-    existing = {}
+    existing: dict[str, Any] = {}
     for start in range(0, len(keys), 500):
-        for row in connection.execute(
+        for found in connection.execute(
             select(_events).where(_events.c.key.in_(keys[start : start + 500]))
         ):
-            existing[row.key] = row
+            existing[found.key] = found
     for key, event in merged.items():
         values = {
             "title": event.title,
@@ -50,7 +56,9 @@ def upsert_events(
         if row is None:
             ids[key] = connection.execute(
                 _events.insert()
-                .values(key=key, happened_at=event.happened_at, created_at=now, updated_at=now, **values)
+                .values(
+                    key=key, happened_at=event.happened_at, created_at=now, updated_at=now, **values
+                )
                 .returning(_events.c.id)
             ).scalar_one()
             counts.created += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, text
 
@@ -41,7 +41,7 @@ _STATUS_MAY_CHANGE = (
 )
 
 _UPDATE_INDICATORS = text(
-    "UPDATE indicators SET "
+    "UPDATE indicators SET "  # noqa: S608 - only model constants are interpolated
     "last_seen = CASE WHEN s.last_seen > indicators.last_seen "
     "THEN s.last_seen ELSE indicators.last_seen END, "
     "first_seen = CASE WHEN s.first_seen < indicators.first_seen "
@@ -142,7 +142,7 @@ class _RefKeys:
         self.positions = positions
 
     def __contains__(self, ref: object) -> bool:
-        type_, value = ref  # type: ignore[misc]
+        type_, value = cast(tuple[IndicatorType, str], ref)
         return indicator_key(type_.value, value) in self.positions
 
 
@@ -270,7 +270,9 @@ def _attribute_rows(
         if len(attributes) == 1:  # the common case needs no de-duplication
             attr = attributes[0]
             seen = times(attr.seen_at or fallback)
-            rows.append((idx, attribute_key(attr.name, attr.value), attr.name, attr.value, seen, seen))
+            rows.append(
+                (idx, attribute_key(attr.name, attr.value), attr.name, attr.value, seen, seen)
+            )
             continue
         merged: dict[bytes, list[Any]] = {}
         for attr in attributes:
@@ -346,7 +348,8 @@ def _insert_relations(
                 staged.add((None, min(x, y), max(x, y)))
         else:
             event, indicator = (a, b) if isinstance(a, EventRef) else (b, a)
-            assert isinstance(event, EventRef) and isinstance(indicator, IndicatorRef)
+            assert isinstance(event, EventRef)
+            assert isinstance(indicator, IndicatorRef)
             staged.add((event_ids[event.key], 0, position(indicator)))
     created = event_store.relate_events(connection, event_pairs, now)
     if staged:

@@ -22,22 +22,32 @@ from tipwire.store.schema import (
     IndicatorRow,
     IndicatorSourceRow,
     SourceRow,
+    table,
 )
 
 MAX_PAGE = 1000
 T = TypeVar("T")
 
-_ind = IndicatorRow.__table__
-_ev = EventRow.__table__
-_src = SourceRow.__table__
-_ind_src = IndicatorSourceRow.__table__
-_ev_src = EventSourceRow.__table__
-_ind_attr = IndicatorAttributeRow.__table__
-_ev_attr = EventAttributeRow.__table__
-_ev_ind = EventIndicatorRow.__table__
-_ind_rel = IndicatorRelationRow.__table__
+_ind = table(IndicatorRow)
+_ev = table(EventRow)
+_src = table(SourceRow)
+_ind_src = table(IndicatorSourceRow)
+_ev_src = table(EventSourceRow)
+_ind_attr = table(IndicatorAttributeRow)
+_ev_attr = table(EventAttributeRow)
+_ev_ind = table(EventIndicatorRow)
+_ind_rel = table(IndicatorRelationRow)
 
-INDICATOR_SORTS = ("id", "type", "value", "status", "score", "first_seen", "last_seen", "updated_at")
+INDICATOR_SORTS = (
+    "id",
+    "type",
+    "value",
+    "status",
+    "score",
+    "first_seen",
+    "last_seen",
+    "updated_at",
+)
 EVENT_SORTS = ("id", "title", "type", "happened_at", "created_at", "updated_at")
 
 
@@ -181,8 +191,15 @@ def _indicator_views(connection: Connection, query: Select[Any]) -> list[Indicat
     rows = connection.execute(query).all()
     views = [
         IndicatorView(
-            r.id, r.type, r.value, r.status, r.manual_score if r.manual_score is not None else r.score,
-            r.first_seen, r.last_seen, r.created_at, r.updated_at,
+            r.id,
+            r.type,
+            r.value,
+            r.status,
+            r.manual_score if r.manual_score is not None else r.score,
+            r.first_seen,
+            r.last_seen,
+            r.created_at,
+            r.updated_at,
         )
         for r in rows
     ]
@@ -377,4 +394,3 @@ def search(connection: Connection, text: str, limit: int = 50) -> SearchResult:
     indicators = exact + [v for v in contains if v.id not in seen]
     events = list_events(connection, EventQuery(search=text, limit=limit)).items
     return SearchResult(indicators[:limit], events)
-

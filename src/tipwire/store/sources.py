@@ -8,9 +8,9 @@ from sqlalchemy import Connection, select, update
 
 from tipwire.model import Source
 from tipwire.store.dialect import upsert
-from tipwire.store.schema import SourceRow
+from tipwire.store.schema import SourceRow, table
 
-_sources = SourceRow.__table__
+_sources = table(SourceRow)
 
 
 def source_id(connection: Connection, source: Source) -> int:

@@ -21,7 +21,9 @@ _TYPES = {
 class StagingTable:
     """A temporary table that lives for one transaction and is filled in one bulk load."""
 
-    def __init__(self, connection: Connection, name: str, columns: Sequence[tuple[str, str]]) -> None:
+    def __init__(
+        self, connection: Connection, name: str, columns: Sequence[tuple[str, str]]
+    ) -> None:
         self.connection = connection
         self.name = name
         self.columns = [column for column, _ in columns]
@@ -36,20 +38,18 @@ class StagingTable:
         """Append rows, in column order, as fast as the driver allows."""
         columns = ", ".join(self.columns)
         if self.postgres:
-            raw = self.connection.connection.dbapi_connection
-            assert raw is not None
-            with raw.cursor() as cursor, cursor.copy(
-                f"COPY {self.name} ({columns}) FROM STDIN"
-            ) as copy:
+            raw: Any = self.connection.connection.dbapi_connection
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f"COPY {self.name} ({columns}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
             return
         marks = ", ".join("?" for _ in self.columns)
-        raw_cursor = self.connection.connection.dbapi_connection
-        assert raw_cursor is not None
-        raw_cursor.cursor().executemany(
-            f"INSERT INTO {self.name} ({columns}) VALUES ({marks})", rows
-        )
+        sqlite: Any = self.connection.connection.dbapi_connection
+        insert = f"INSERT INTO {self.name} ({columns}) VALUES ({marks})"  # noqa: S608 - own names
+        sqlite.cursor().executemany(insert, rows)
 
     def analyze(self) -> None:
         """Give the planner statistics about the staged rows."""

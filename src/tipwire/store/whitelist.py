@@ -10,10 +10,10 @@ from tipwire.errors import NotFoundError
 from tipwire.model import PROTECTED_STATUSES, Status
 from tipwire.model.whitelist import WhitelistMatcher, WhitelistRule
 from tipwire.store.dialect import upsert
-from tipwire.store.schema import IndicatorRow, WhitelistRuleRow
+from tipwire.store.schema import IndicatorRow, WhitelistRuleRow, table
 
-_rules = WhitelistRuleRow.__table__
-_indicators = IndicatorRow.__table__
+_rules = table(WhitelistRuleRow)
+_indicators = table(IndicatorRow)
 
 
 def list_rules(connection: Connection) -> list[tuple[int, WhitelistRule]]:
@@ -41,7 +41,9 @@ def add_rule(connection: Connection, rule: WhitelistRule) -> tuple[int, int]:
         .on_conflict_do_nothing()
     )
     rule_id = connection.execute(
-        select(_rules.c.id).where(_rules.c.type == rule.type.value, _rules.c.pattern == rule.pattern)
+        select(_rules.c.id).where(
+            _rules.c.type == rule.type.value, _rules.c.pattern == rule.pattern
+        )
     ).scalar_one()
     candidates = select(_indicators.c.id, _indicators.c.value).where(
         _indicators.c.type == rule.type.value,
@@ -50,9 +52,13 @@ def add_rule(connection: Connection, rule: WhitelistRule) -> tuple[int, int]:
     )
     if rule.network is None:
         like = rule.pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        candidates = candidates.where(_indicators.c.value.ilike(like.replace("*", "%"), escape="\\"))
+        candidates = candidates.where(
+            _indicators.c.value.ilike(like.replace("*", "%"), escape="\\")
+        )
     matcher = WhitelistMatcher([rule])
-    ids = [row.id for row in connection.execute(candidates) if matcher.matches(rule.type, row.value)]
+    ids = [
+        row.id for row in connection.execute(candidates) if matcher.matches(rule.type, row.value)
+    ]
     for start in range(0, len(ids), 1000):
         connection.execute(
             update(_indicators)
