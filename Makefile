@@ -28,6 +28,9 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ctac_pull.py
+	$(BIN)/python bench/match_networks.py
+	$(BIN)/python bench/match_domains.py
 
 demo: $(STAMP)
 	$(BIN)/python -m tipwire.demo

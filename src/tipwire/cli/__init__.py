@@ -9,6 +9,7 @@ import typer
 from tipwire.cli import data, setup
 from tipwire.cli.common import console_error
 from tipwire.errors import TipwireError
+from tipwire.providers.ctac.cli import ctac_sim
 
 app = typer.Typer(
     name="tipwire",
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 setup.register(app)
 data.register(app)
+app.command("ctac-sim")(ctac_sim)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Clients for the threat-data providers TipWire pulls raw records from."""
