@@ -38,6 +38,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.execute("PRAGMA cache_size=-65536")
+    # Reading through a memory map spares a system call per page on large ingests.
+    cursor.execute("PRAGMA mmap_size=1073741824")
     cursor.close()
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import numpy as np
 from sqlalchemy import Connection, text
 
 from tipwire.model import (
@@ -36,60 +37,68 @@ from tipwire.store.whitelist import load_matcher
 # Constants from the model, never user input; inlined so the bulk statements stay plain SQL.
 _PROTECTED = ", ".join(f"'{status.value}'" for status in sorted(PROTECTED_STATUSES))
 _STATUS_MAY_CHANGE = (
-    "s.status_given AND NOT indicators.status_manual "
-    f"AND indicators.status NOT IN ({_PROTECTED}) AND s.status <> indicators.status"
+    "s.status_given AND NOT i.status_manual "
+    f"AND i.status NOT IN ({_PROTECTED}) AND s.status <> i.status"
 )
-
-_UPDATE_INDICATORS = text(
-    "UPDATE indicators SET "  # noqa: S608 - only model constants are interpolated
-    "last_seen = CASE WHEN s.last_seen > indicators.last_seen "
-    "THEN s.last_seen ELSE indicators.last_seen END, "
-    "first_seen = CASE WHEN s.first_seen < indicators.first_seen "
-    "THEN s.first_seen ELSE indicators.first_seen END, "
-    f"status = CASE WHEN {_STATUS_MAY_CHANGE} THEN s.status ELSE indicators.status END, "
-    "score = COALESCE(s.score, indicators.score), "
-    "updated_at = :now "
-    "FROM tw_stage_ind s WHERE s.key_hash = indicators.key_hash AND ("
-    "s.last_seen > indicators.last_seen OR s.first_seen < indicators.first_seen "
+# tw_ids.state: 0 = existed and unchanged, 1 = existed and changes, 2 = created by this batch.
+_MATCH_EXISTING = text(
+    "INSERT INTO tw_ids (idx, id, first_seen, last_seen, status, score, state) "  # noqa: S608
+    "SELECT s.idx, i.id, "
+    "CASE WHEN s.first_seen < i.first_seen THEN s.first_seen ELSE i.first_seen END, "
+    "CASE WHEN s.last_seen > i.last_seen THEN s.last_seen ELSE i.last_seen END, "
+    f"CASE WHEN {_STATUS_MAY_CHANGE} THEN s.status ELSE i.status END, "
+    "COALESCE(s.score, i.score), "
+    "CASE WHEN s.last_seen > i.last_seen OR s.first_seen < i.first_seen "
     f"OR ({_STATUS_MAY_CHANGE}) "
-    "OR (s.score IS NOT NULL AND (indicators.score IS NULL OR s.score <> indicators.score)) "
-    "OR NOT EXISTS (SELECT 1 FROM indicator_sources x "
-    "WHERE x.indicator_id = indicators.id AND x.source_id = :src))"
+    "OR (s.score IS NOT NULL AND (i.score IS NULL OR s.score <> i.score)) "
+    "OR NOT EXISTS (SELECT 1 FROM indicator_sources x WHERE x.indicator_id = i.id "
+    "AND x.source_id = :src) THEN 1 ELSE 0 END "
+    "FROM tw_stage_ind s JOIN indicators i ON i.key_hash = s.key_hash"
+)
+_APPLY_CHANGES = text(
+    "UPDATE indicators SET first_seen = c.first_seen, last_seen = c.last_seen, "
+    "status = c.status, score = c.score, updated_at = :now "
+    "FROM tw_ids c WHERE c.state = 1 AND c.id = indicators.id"
 )
 _INSERT_INDICATORS = text(
     "INSERT INTO indicators (key_hash, type, value, status, status_manual, score, "
     "first_seen, last_seen, created_at, updated_at) "
     "SELECT s.key_hash, s.type, s.value, s.status, false, s.score, s.first_seen, s.last_seen, "
     ":now, :now FROM tw_stage_ind s WHERE NOT EXISTS "
-    "(SELECT 1 FROM indicators i WHERE i.key_hash = s.key_hash) ORDER BY s.key_hash "
+    "(SELECT 1 FROM tw_ids c WHERE c.idx = s.idx) ORDER BY s.key_hash "
     "ON CONFLICT (key_hash) DO NOTHING"
 )
-_RESOLVE_IDS = text(
-    "INSERT INTO tw_ids (idx, id) SELECT s.idx, i.id "
-    "FROM tw_stage_ind s JOIN indicators i ON i.key_hash = s.key_hash ORDER BY s.idx"
+# Also picks up a row another writer inserted since the match above (PostgreSQL).
+_RESOLVE_NEW = text(
+    "INSERT INTO tw_ids (idx, id, state) SELECT s.idx, i.id, 2 "
+    "FROM tw_stage_ind s JOIN indicators i ON i.key_hash = s.key_hash "
+    "WHERE NOT EXISTS (SELECT 1 FROM tw_ids c WHERE c.idx = s.idx)"
 )
 _LINK_SOURCES = text(
     "INSERT INTO indicator_sources (indicator_id, source_id, created_at) "
-    "SELECT id, :src, :now FROM tw_ids WHERE true ON CONFLICT DO NOTHING"
+    "SELECT id, :src, :now FROM tw_ids WHERE state > 0 ON CONFLICT DO NOTHING"
 )
-_UPDATE_ATTRIBUTES = text(
-    "UPDATE indicator_attributes SET "
-    "last_seen = CASE WHEN a.last_seen > indicator_attributes.last_seen "
-    "THEN a.last_seen ELSE indicator_attributes.last_seen END, "
-    "first_seen = CASE WHEN a.first_seen < indicator_attributes.first_seen "
-    "THEN a.first_seen ELSE indicator_attributes.first_seen END "
-    "FROM tw_stage_attr a, tw_ids i "
-    "WHERE i.idx = a.ind_idx AND indicator_attributes.indicator_id = i.id "
-    "AND indicator_attributes.source_id = :src AND indicator_attributes.key_hash = a.key_hash "
-    "AND (a.last_seen > indicator_attributes.last_seen "
-    "OR a.first_seen < indicator_attributes.first_seen)"
+_MATCH_ATTRIBUTES = text(
+    "INSERT INTO tw_attr_ids (n, id, first_seen, last_seen, state) "
+    "SELECT a.n, x.id, "
+    "CASE WHEN a.first_seen < x.first_seen THEN a.first_seen ELSE x.first_seen END, "
+    "CASE WHEN a.last_seen > x.last_seen THEN a.last_seen ELSE x.last_seen END, "
+    "CASE WHEN a.last_seen > x.last_seen OR a.first_seen < x.first_seen THEN 1 ELSE 0 END "
+    "FROM tw_stage_attr a JOIN tw_ids i ON i.idx = a.ind_idx "
+    "JOIN indicator_attributes x ON x.indicator_id = i.id AND x.source_id = :src "
+    "AND x.key_hash = a.key_hash WHERE i.state < 2"
+)
+_APPLY_ATTRIBUTES = text(
+    "UPDATE indicator_attributes SET first_seen = c.first_seen, last_seen = c.last_seen "
+    "FROM tw_attr_ids c WHERE c.state = 1 AND c.id = indicator_attributes.id"
 )
 _INSERT_ATTRIBUTES = text(
     "INSERT INTO indicator_attributes "
     "(indicator_id, source_id, key_hash, name, value, first_seen, last_seen) "
     "SELECT i.id, :src, a.key_hash, a.name, a.value, a.first_seen, a.last_seen "
     "FROM tw_stage_attr a JOIN tw_ids i ON i.idx = a.ind_idx "
-    "WHERE true ORDER BY i.id, a.key_hash ON CONFLICT DO NOTHING"
+    "WHERE NOT EXISTS (SELECT 1 FROM tw_attr_ids c WHERE c.n = a.n) "
+    "ORDER BY i.id, a.key_hash ON CONFLICT DO NOTHING"
 )
 _RELATE_INDICATORS = text(
     "INSERT INTO indicator_relations (a_id, b_id, created_at) "
@@ -108,8 +117,8 @@ _RELATE_EVENT_INDICATORS = text(
 def ingest(connection: Connection, batch: IngestBatch, now: datetime | None = None) -> IngestResult:
     """Write ``batch`` in the caller's transaction; the same batch twice changes only last_seen."""
     indicators = _merge_duplicates(batch.indicators)
-    positions = {key: idx for idx, key in enumerate(indicators)}
-    batch.validate(_RefKeys(positions))
+    refs = _RefKeys({key: idx for idx, key in enumerate(indicators)})
+    batch.validate(refs)
     now = (now or datetime.now(UTC)).astimezone(UTC)
     observed = batch.observed_at or now
     times = _TimeFormatter(connection.dialect.name)
@@ -121,29 +130,39 @@ def ingest(connection: Connection, batch: IngestBatch, now: datetime | None = No
     stages: list[StagingTable] = []
     if indicators:
         whitelist = load_matcher(connection)
-        stages.append(_stage_indicators(connection, indicators, whitelist, observed, times))
-        result.indicators = _merge_indicators(connection, len(indicators), params)
-        stages.append(_ids_table(connection))
+        order = _key_order(indicators)
+        stages.append(_stage_indicators(connection, indicators, order, whitelist, observed, times))
+        ids = _ids_table(connection)
+        stages.append(ids)
+        result.indicators = _merge_indicators(connection, ids, len(indicators), params)
         connection.execute(_LINK_SOURCES, params)
         all_new = result.indicators.created == len(indicators)
         result.attributes = _merge_attributes(
-            connection, indicators, observed, times, params, all_new
+            connection, indicators, order, observed, times, params, all_new
         )
-    result.relations = _insert_relations(connection, batch, positions, event_ids, now, params)
+    result.relations = _insert_relations(connection, batch, refs, event_ids, now, params)
     for stage in stages:
         stage.drop()
     return result
 
 
 class _RefKeys:
-    """Answers "is this (type, value) in the batch?" through the key digests already computed."""
+    """Finds a batch position for an indicator reference, computing each digest once."""
 
     def __init__(self, positions: dict[bytes, int]) -> None:
         self.positions = positions
+        self.cache: dict[tuple[IndicatorType, str], int | None] = {}
+
+    def position(self, type_: IndicatorType, value: str) -> int | None:
+        """The batch position of (type, value), or None when the batch lacks it."""
+        ref = (type_, value)
+        if ref not in self.cache:
+            self.cache[ref] = self.positions.get(indicator_key(type_.value, value))
+        return self.cache[ref]
 
     def __contains__(self, ref: object) -> bool:
         type_, value = cast(tuple[IndicatorType, str], ref)
-        return indicator_key(type_.value, value) in self.positions
+        return self.position(type_, value) is not None
 
 
 class _TimeFormatter:
@@ -185,6 +204,13 @@ def _merge_two(first: Indicator, then: Indicator) -> Indicator:
     )
 
 
+def _key_order(indicators: dict[bytes, Indicator]) -> list[int]:
+    """Batch positions in key order, so SQLite probes its key index page by page."""
+    keys = np.frombuffer(b"".join(indicators), dtype="S16")
+    order: list[int] = np.argsort(keys, kind="stable").tolist()
+    return order
+
+
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
     return b if a is None else a if b is None else min(a, b)
 
@@ -196,6 +222,7 @@ def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
 def _stage_indicators(
     connection: Connection,
     indicators: dict[bytes, Indicator],
+    order: list[int],
     whitelist: WhitelistMatcher,
     observed: datetime,
     times: _TimeFormatter,
@@ -220,7 +247,10 @@ def _stage_indicators(
     names = {member: member.value for member in (*IndicatorType, *Status)}
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        for idx, (key, ind) in enumerate(indicators.items()):
+        keys = list(indicators)
+        values = list(indicators.values())
+        for idx in order:
+            key, ind = keys[idx], values[idx]
             status = ind.status
             if whitelist and whitelist.matches(ind.type, ind.value):
                 status = Status.WHITELISTED
@@ -243,26 +273,56 @@ def _stage_indicators(
     return stage
 
 
-def _merge_indicators(connection: Connection, total: int, params: dict[str, Any]) -> Counts:
-    # Update before insert, so the rows inserted now are not counted as updated too.
-    updated = connection.execute(_UPDATE_INDICATORS, params).rowcount
-    created = connection.execute(_INSERT_INDICATORS, params).rowcount
+def _merge_indicators(
+    connection: Connection, ids: StagingTable, total: int, params: dict[str, Any]
+) -> Counts:
+    # Changes are worked out by one join into tw_ids, then applied by primary key: an
+    # UPDATE ... FROM over the whole stage costs SQLite a full scan even when nothing changes.
+    matched = connection.execute(_MATCH_EXISTING, params).rowcount
+    ids.analyze()
+    updated = connection.execute(_APPLY_CHANGES, params).rowcount
+    created = connection.execute(_INSERT_INDICATORS, params).rowcount if matched < total else 0
+    if matched < total:
+        connection.execute(_RESOLVE_NEW, params)
+        ids.analyze()
     return Counts(created=created, updated=updated, unchanged=total - created - updated)
 
 
 def _ids_table(connection: Connection) -> StagingTable:
-    """Map each staged position to its indicator id once, for every later join."""
-    ids = StagingTable(connection, "tw_ids", [("idx", "pk"), ("id", "int")])
-    connection.execute(_RESOLVE_IDS)
-    ids.analyze()
-    return ids
+    """A table mapping each staged position to its indicator id and pending change."""
+    return StagingTable(
+        connection,
+        "tw_ids",
+        [
+            ("idx", "pk"),
+            ("id", "int"),
+            ("first_seen", "time"),
+            ("last_seen", "time"),
+            ("status", "text"),
+            ("score", "int"),
+            ("state", "int"),
+        ],
+    )
 
 
 def _attribute_rows(
-    indicators: dict[bytes, Indicator], observed: datetime, times: _TimeFormatter
+    indicators: dict[bytes, Indicator],
+    order: list[int],
+    observed: datetime,
+    times: _TimeFormatter,
 ) -> list[tuple[int, bytes, str, str, Any, Any]]:
     rows: list[tuple[int, bytes, str, str, Any, Any]] = []
-    for idx, ind in enumerate(indicators.values()):
+    values = list(indicators.values())
+    digests: dict[tuple[str, str], bytes] = {}  # names and values repeat across indicators
+
+    def digest(name: str, value: str) -> bytes:
+        found = digests.get((name, value))
+        if found is None:
+            found = digests[(name, value)] = attribute_key(name, value)
+        return found
+
+    for idx in order:
+        ind = values[idx]
         attributes = ind.attributes
         if not attributes:
             continue
@@ -277,7 +337,7 @@ def _attribute_rows(
         merged: dict[bytes, list[Any]] = {}
         for attr in attributes:
             seen = attr.seen_at or fallback
-            key = attribute_key(attr.name, attr.value)
+            key = digest(attr.name, attr.value)
             row = merged.get(key)
             if row is None:
                 merged[key] = [attr.name, attr.value, seen, seen]
@@ -294,18 +354,20 @@ def _attribute_rows(
 def _merge_attributes(
     connection: Connection,
     indicators: dict[bytes, Indicator],
+    order: list[int],
     observed: datetime,
     times: _TimeFormatter,
     params: dict[str, Any],
     all_new: bool,
 ) -> Counts:
-    rows = _attribute_rows(indicators, observed, times)
+    rows = _attribute_rows(indicators, order, observed, times)
     if not rows:
         return Counts()
     stage = StagingTable(
         connection,
         "tw_stage_attr",
         [
+            ("n", "pk"),
             ("ind_idx", "int"),
             ("key_hash", "bytes"),
             ("name", "text"),
@@ -314,11 +376,26 @@ def _merge_attributes(
             ("last_seen", "time"),
         ],
     )
-    stage.load(rows)
+    stage.load((n, *row) for n, row in enumerate(rows))
     stage.analyze()
-    # Indicators created by this batch have no attributes yet: nothing to update.
-    updated = 0 if all_new else connection.execute(_UPDATE_ATTRIBUTES, params).rowcount
+    matches = StagingTable(
+        connection,
+        "tw_attr_ids",
+        [
+            ("n", "pk"),
+            ("id", "int"),
+            ("first_seen", "time"),
+            ("last_seen", "time"),
+            ("state", "int"),
+        ],
+    )
+    updated = 0
+    if not all_new:  # attributes can only exist on indicators that existed before
+        connection.execute(_MATCH_ATTRIBUTES, params)
+        matches.analyze()
+        updated = connection.execute(_APPLY_ATTRIBUTES, params).rowcount
     created = connection.execute(_INSERT_ATTRIBUTES, params).rowcount
+    matches.drop()
     stage.drop()
     return Counts(created=created, updated=updated, unchanged=len(rows) - created - updated)
 
@@ -326,13 +403,15 @@ def _merge_attributes(
 def _insert_relations(
     connection: Connection,
     batch: IngestBatch,
-    positions: dict[bytes, int],
+    refs: _RefKeys,
     event_ids: dict[str, int],
     now: datetime,
     params: dict[str, Any],
 ) -> Counts:
     def position(ref: IndicatorRef) -> int:
-        return positions[indicator_key(ref.type.value, ref.value)]
+        found = refs.position(ref.type, ref.value)
+        assert found is not None  # validate() refused batches with dangling relations
+        return found
 
     staged: set[tuple[int | None, int, int]] = set()
     event_pairs: set[tuple[int, int]] = set()

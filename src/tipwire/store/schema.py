@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     SmallInteger,
@@ -200,3 +202,55 @@ class WhitelistRuleRow(Base):
 def table(model: type[Base]) -> Table:
     """The Core table behind an ORM class, typed as the Table it is."""
     return cast(Table, model.__table__)
+
+
+class IntegrationConfigRow(Base):
+    """An installed integration's settings (secrets encrypted), switch and committed cursor."""
+
+    __tablename__ = "integration_configs"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # JSON of the settings a user chose; secret fields hold Fernet tokens, never plaintext.
+    settings: Mapped[str] = mapped_column(Text, default="{}")
+    # Where the next run fetches from; written in the same transaction as the data it covers.
+    cursor: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IntegrationLeaseRow(Base):
+    """Which process may run an integration now, and until when unless it renews."""
+
+    __tablename__ = "integration_leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IntegrationRunRow(Base):
+    """One run of an integration: its entry in the activity log."""
+
+    __tablename__ = "integration_runs"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    integration: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    holder: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The cursor the run's unit of work began at: a run that continues an unfinished one
+    # inherits it, so the events it keys from it are continued rather than opened twice.
+    origin_cursor: Mapped[str | None] = mapped_column(Text)
+    start_cursor: Mapped[str | None] = mapped_column(Text)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    batches: Mapped[int] = mapped_column(Integer, default=0)
+    records_fetched: Mapped[int] = mapped_column(BigInteger, default=0)
+    records_matched: Mapped[int] = mapped_column(BigInteger, default=0)
+    records_malformed: Mapped[int] = mapped_column(BigInteger, default=0)
+    objects_created: Mapped[int] = mapped_column(BigInteger, default=0)
+    objects_updated: Mapped[int] = mapped_column(BigInteger, default=0)
+    # JSON: created/updated/unchanged per kind of object, and the errors with their samples.
+    ingested: Mapped[str] = mapped_column(Text, default="{}")
+    errors: Mapped[str] = mapped_column(Text, default="[]")
+
+    __table_args__ = (Index("ix_integration_runs_integration_id", "integration", "id"),)
