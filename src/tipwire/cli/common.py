@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from rich.console import Console
+from rich.markup import escape
 
 from tipwire.config import Settings
 from tipwire.errors import ConfigurationError
@@ -18,7 +19,7 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def console_error(message: str) -> None:
     """Print an error line on standard error."""
-    stderr.print(f"[bold red]error:[/] {message}", markup=True)
+    stderr.print(f"[bold red]error:[/] {escape(message)}", markup=True)
 
 
 def open_store(settings: Settings | None = None) -> Store:

@@ -144,7 +144,13 @@ def event_key(*parts: object) -> str:
 
 @dataclass(slots=True)
 class Event:
-    """Something that happened, with a title, a type and a time; keyed for idempotent ingest."""
+    """Something that happened, with a title, a type and a time; keyed for idempotent ingest.
+
+    ``counters`` are amounts this batch adds (hits, say). The title and description may name
+    them, and facts the store keeps about the event, as placeholders that the store fills in
+    after each ingest: ``{hits}`` (a counter's total), ``{related:IP Address}`` (how many
+    related indicators of a type), ``{attribute:Malware Family}`` (the event attribute's values).
+    """
 
     title: str
     type: EventType
@@ -152,6 +158,7 @@ class Event:
     description: str = ""
     key: str = ""
     attributes: list[Attribute] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.title = _name("title", self.title, MAX_TITLE_LENGTH)
@@ -165,6 +172,11 @@ class Event:
         if not self.key:
             self.key = event_key(self.type, self.title, self.happened_at.isoformat())
         self.key = _name("event key", self.key, 255)
+        for name, amount in self.counters.items():
+            if not name.isidentifier():
+                raise InvalidValueError("counter", name, "must be a simple name")
+            if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+                raise InvalidValueError(f"counter {name!r}", amount, "must be a whole number >= 0")
 
     @property
     def ref(self) -> EventRef:

@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, case, select, update
 
 from tipwire.model import Event
+from tipwire.store import summaries
 from tipwire.store.dialect import upsert
 from tipwire.store.keys import attribute_key
 from tipwire.store.results import Counts
 from tipwire.store.schema import (
     EventAttributeRow,
+    EventCounterRow,
     EventRelationRow,
     EventRow,
     EventSourceRow,
@@ -23,12 +25,16 @@ _events = table(EventRow)
 _event_sources = table(EventSourceRow)
 _event_attributes = table(EventAttributeRow)
 _event_relations = table(EventRelationRow)
+_counter_rows = table(EventCounterRow)
 
 
 def upsert_events(
-    connection: Connection, events: list[Event], src: int, now: datetime
+    connection: Connection, events: list[Event], src: int, now: datetime, part: str
 ) -> tuple[dict[str, int], Counts]:
-    """Create or update events by key; return their ids by key and the counts."""
+    """Create or update events by key; return their ids by key and the counts.
+
+    ``part`` names the batch, so its counter contributions replace an earlier copy of it.
+    """
     counts = Counts()
     merged: dict[str, Event] = {}
     for event in events:
@@ -37,6 +43,8 @@ def upsert_events(
             event.happened_at = first.happened_at
         if first is not None:
             event.attributes = [*first.attributes, *event.attributes]
+            for name, amount in first.counters.items():
+                event.counters[name] = event.counters.get(name, 0) + amount
         merged[event.key] = event
     ids: dict[str, int] = {}
     keys = list(merged)
@@ -47,11 +55,7 @@ def upsert_events(
         ):
             existing[found.key] = found
     for key, event in merged.items():
-        values = {
-            "title": event.title,
-            "type": event.type.value,
-            "description": event.description,
-        }
+        values = _stored_values(event)
         row = existing.get(key)
         if row is None:
             ids[key] = connection.execute(
@@ -65,7 +69,14 @@ def upsert_events(
         else:
             ids[key] = row.id
             happened = min(row.happened_at, event.happened_at)
-            if any(getattr(row, k) != v for k, v in values.items()) or happened != row.happened_at:
+            if values["title_template"] is not None:
+                values.pop("title")  # rendered from the template below
+            if values["description_template"] is not None:
+                values.pop("description")
+            changed = any(getattr(row, k) != v for k, v in values.items())
+            changed |= happened != row.happened_at
+            changed |= _counters_change(connection, row.id, part, event.counters)
+            if changed:
                 connection.execute(
                     update(_events)
                     .where(_events.c.id == row.id)
@@ -74,6 +85,8 @@ def upsert_events(
                 counts.updated += 1
             else:
                 counts.unchanged += 1
+        if event.counters:
+            summaries.record_counters(connection, ids[key], part, event.counters)
         connection.execute(
             upsert(connection, _event_sources)
             .values(event_id=ids[key], source_id=src, created_at=now)
@@ -81,6 +94,33 @@ def upsert_events(
         )
         _upsert_event_attributes(connection, ids[key], event, src, now)
     return ids, counts
+
+
+def _stored_values(event: Event) -> dict[str, str | None]:
+    """Column values for an event; a title naming counters is kept as its template."""
+    title_template = event.title if summaries.is_template(event.title) else None
+    description_template = event.description if summaries.is_template(event.description) else None
+    return {
+        "title": event.title,
+        "type": event.type.value,
+        "description": event.description,
+        "title_template": title_template,
+        "description_template": description_template,
+    }
+
+
+def _counters_change(
+    connection: Connection, event_id: int, part: str, counters: dict[str, int]
+) -> bool:
+    if not counters:
+        return False
+    rows = connection.execute(
+        select(_counter_rows.c.name, _counter_rows.c.value).where(
+            _counter_rows.c.event_id == event_id, _counter_rows.c.part == part
+        )
+    )
+    stored = {row.name: row.value for row in rows}
+    return stored != counters
 
 
 def _upsert_event_attributes(
@@ -121,9 +161,12 @@ def relate_events(connection: Connection, pairs: set[tuple[int, int]], now: date
     """Link pairs of event ids (``a < b``); return how many links are new."""
     created = 0
     for a, b in pairs:
-        created += connection.execute(
+        # RETURNING, because psycopg reports rowcount -1 for this statement built by Core.
+        inserted = connection.execute(
             upsert(connection, _event_relations)
             .values(a_id=a, b_id=b, created_at=now)
             .on_conflict_do_nothing()
-        ).rowcount
+            .returning(_event_relations.c.a_id)
+        ).first()
+        created += inserted is not None
     return created

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from hashlib import blake2b
 from typing import Any, cast
 
 import numpy as np
@@ -27,6 +28,7 @@ from tipwire.model import (
 )
 from tipwire.model.whitelist import WhitelistMatcher
 from tipwire.store import events as event_store
+from tipwire.store import summaries
 from tipwire.store.keys import attribute_key, indicator_key
 from tipwire.store.results import Counts, IngestResult
 from tipwire.store.sources import source_id
@@ -125,7 +127,7 @@ def ingest(connection: Connection, batch: IngestBatch, now: datetime | None = No
     params = {"now": times(now), "src": source_id(connection, batch.source)}
     result = IngestResult()
     event_ids, result.events = event_store.upsert_events(
-        connection, batch.events, params["src"], now
+        connection, batch.events, params["src"], now, _batch_part(batch, observed)
     )
     stages: list[StagingTable] = []
     if indicators:
@@ -141,9 +143,24 @@ def ingest(connection: Connection, batch: IngestBatch, now: datetime | None = No
             connection, indicators, order, observed, times, params, all_new
         )
     result.relations = _insert_relations(connection, batch, refs, event_ids, now, params)
+    summaries.render_summaries(connection, event_ids.values())
     for stage in stages:
         stage.drop()
     return result
+
+
+def _batch_part(batch: IngestBatch, observed: datetime) -> str:
+    """Names a batch for its counter contributions: its cursor, or a digest of its content."""
+    if batch.cursor is not None:
+        return batch.cursor[:64]
+    if not any(event.counters for event in batch.events):
+        return ""  # no counters to key
+    digest = blake2b(observed.isoformat().encode(), digest_size=16)
+    for event in batch.events:
+        digest.update(f"{event.key}\x1f{sorted(event.counters.items())}".encode())
+    for indicator in batch.indicators:
+        digest.update(f"{indicator.type}\x1f{indicator.value}".encode())
+    return "batch:" + digest.hexdigest()
 
 
 class _RefKeys:

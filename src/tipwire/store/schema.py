@@ -118,6 +118,10 @@ class EventRow(Base):
     type: Mapped[str] = mapped_column(String(64))
     happened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Set when the title or description names counters or stored facts ("{hits}"): the store
+    # fills them in after each ingest (see store/summaries.py).
+    title_template: Mapped[str | None] = mapped_column(String(512))
+    description_template: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -125,6 +129,22 @@ class EventRow(Base):
         Index("ix_events_happened_at", "happened_at"),
         Index("ix_events_type", "type"),
     )
+
+
+class EventCounterRow(Base):
+    """One batch's contribution to an event counter; the counter is the sum of contributions.
+
+    Keyed by the batch (its cursor), so ingesting the same batch again replaces its
+    contribution instead of adding it twice.
+    """
+
+    __tablename__ = "event_counters"
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    part: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
 
 
 class EventSourceRow(Base):

@@ -1,0 +1,64 @@
+"""The built-in CTAC integrations: discovered by entry point, configured fully, run honestly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from tipwire.config import Settings
+from tipwire.exchange.configs import ConfigStore
+from tipwire.exchange.registry import Registry
+from tipwire.exchange.runner import Runner
+from tipwire.exchange.runs import RunStatus
+from tipwire.integrations.ctac_keylogger import CtacKeyloggerIntegration
+from tipwire.integrations.ctac_sinkhole import CtacSinkholeIntegration
+from tipwire.testing import Reply, recorded, run_integration
+
+SINKHOLE = {"api_key": "k-123456", "cidr_blocks": "198.51.100.0/24, 2001:db8:1000::/36"}
+KEYLOGGER = {"api_key": "k-123456", "domains": "example.com"}
+
+
+def test_built_ins_are_found_through_their_entry_points() -> None:
+    registry = Registry.discover()
+    assert registry.integrations["ctac-sinkhole"] is CtacSinkholeIntegration
+    assert registry.integrations["ctac-keylogger"] is CtacKeyloggerIntegration
+    assert CtacSinkholeIntegration.schedule == CtacKeyloggerIntegration.schedule == "*/15 * * * *"
+
+
+@pytest.mark.parametrize(
+    ("integration", "settings", "path"),
+    [
+        (CtacSinkholeIntegration, SINKHOLE, "/api/v1/sinkhole"),
+        (CtacKeyloggerIntegration, KEYLOGGER, "/api/v1/keylogger"),
+    ],
+)
+def test_a_run_asks_its_feed_with_the_key_in_a_header(
+    integration: Any, settings: dict[str, str], path: str
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"data": [], "cursor": "c"})
+
+    result = run_integration(
+        integration, settings | {"api_url": "http://ctac"}, transport=httpx.MockTransport(answer)
+    )
+    assert result.batches == []
+    assert [(r.url.path, r.headers["X-Api-Key"]) for r in seen] == [(path, "k-123456")]
+    refused = recorded({path: Reply(status=401, body={"error": "bad key"})})
+    with pytest.raises(httpx.HTTPStatusError):
+        run_integration(integration, settings | {"api_url": "http://ctac"}, transport=refused)
+
+
+def test_a_dead_provider_fails_the_run(engine: Engine, settings: Settings) -> None:
+    registry = Registry.of(CtacSinkholeIntegration)
+    configs = ConfigStore(engine, registry, settings)
+    configs.configure("ctac-sinkhole", SINKHOLE | {"api_url": "http://127.0.0.1:9"})
+    configs.set_enabled("ctac-sinkhole", True)
+    outcome = Runner(engine, registry, settings).run("ctac-sinkhole")
+    assert outcome.status is RunStatus.FAILED
+    assert (outcome.error or "").startswith("ConnectError")
