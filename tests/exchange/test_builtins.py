@@ -17,7 +17,11 @@ from tipwire.integrations.ctac_keylogger import CtacKeyloggerIntegration
 from tipwire.integrations.ctac_sinkhole import CtacSinkholeIntegration
 from tipwire.testing import Reply, recorded, run_integration
 
-SINKHOLE = {"api_key": "k-123456", "cidr_blocks": "198.51.100.0/24, 2001:db8:1000::/36"}
+SINKHOLE = {
+    "api_key": "k-123456",
+    "cidr_blocks": "198.51.100.0/24, 2001:db8:1000::/36",
+    "retry_seconds": "0",
+}
 KEYLOGGER = {"api_key": "k-123456", "domains": "example.com"}
 
 
@@ -31,7 +35,6 @@ def test_built_ins_are_found_through_their_entry_points() -> None:
 @pytest.mark.parametrize(
     ("integration", "settings", "path"),
     [
-        (CtacSinkholeIntegration, SINKHOLE, "/api/v1/sinkhole"),
         (CtacKeyloggerIntegration, KEYLOGGER, "/api/v1/keylogger"),
     ],
 )
@@ -61,4 +64,5 @@ def test_a_dead_provider_fails_the_run(engine: Engine, settings: Settings) -> No
     configs.set_enabled("ctac-sinkhole", True)
     outcome = Runner(engine, registry, settings).run("ctac-sinkhole")
     assert outcome.status is RunStatus.FAILED
-    assert (outcome.error or "").startswith("ConnectError")
+    assert (outcome.error or "").startswith("CtacUnavailableError")
+    assert "Connection refused" in (outcome.error or "")

@@ -1,7 +1,7 @@
 """CTAC sinkhole monitor: hosts in the organisation's CIDR blocks that call sinkholed domains.
 
-For now this module carries the complete settings and a run that only checks the provider
-answers; the mapping of sinkhole hits to events and indicators arrives with the monitor issue.
+Each run pulls CTAC's raw sinkhole stream after the last committed cursor and matches it here,
+against the configured blocks, so the provider never learns which networks are watched.
 """
 
 from __future__ import annotations
@@ -20,7 +20,18 @@ from tipwire.exchange import (
     RunContext,
     StatusName,
 )
-from tipwire.model import EventType, IngestBatch, Status
+from tipwire.integrations.sinkhole_events import (
+    SinkholeMapping,
+    SinkholeStatuses,
+    batch_for_page,
+)
+from tipwire.match import NetworkSet
+from tipwire.model import EventType, IngestBatch, Source, Status, Tlp
+from tipwire.providers.ctac import SINKHOLE, CtacClient, Cursor, RetryPolicy
+
+SOURCE = Source("Wapack Labs CTAC", Tlp.AMBER)
+EXPORT_CHECKPOINT = 20_000
+"""Records per committed batch: large enough to amortise a commit, small enough for memory."""
 
 
 class CtacSinkholeConfig(IntegrationConfig):
@@ -34,6 +45,8 @@ class CtacSinkholeConfig(IntegrationConfig):
     url_status: StatusName = Status.ACTIVE
     fqdn_status: StatusName = Status.ACTIVE
     user_agent_status: StatusName = Status.REVIEW
+    retry_seconds: int = Field(default=60, ge=0, le=3600)
+    """How long to keep retrying an unavailable provider before the run fails."""
 
 
 class CtacSinkholeIntegration(Integration[CtacSinkholeConfig]):
@@ -45,18 +58,43 @@ class CtacSinkholeIntegration(Integration[CtacSinkholeConfig]):
         "Hosts in your CIDR blocks (IPv4 and IPv6) seen calling sinkholed malware domains, "
         "from the Wapack Labs CTAC raw-data API."
     )
-    version: ClassVar[str] = "0.1.0"
+    version: ClassVar[str] = "0.2.0"
     Config: ClassVar[type[IntegrationConfig]] = CtacSinkholeConfig
     schedule: ClassVar[str] = "*/15 * * * *"
 
     def run(self, config: CtacSinkholeConfig, context: RunContext) -> Iterator[IngestBatch]:
-        """Fetch the first page to prove the provider answers; the mapping comes later."""
-        with context.http() as client:
-            response = client.get(
-                f"{config.api_url}/api/v1/sinkhole",
-                params={"per_page": 1, **({"since": context.cursor} if context.cursor else {})},
-                headers={"X-Api-Key": config.api_key.get_secret_value()},
-            )
-            response.raise_for_status()
-        context.log.info("the CTAC sinkhole feed answered; hit mapping is not built yet")
-        yield from ()
+        """Pull hits after the cursor, keep those from monitored blocks, one batch per chunk."""
+        networks = NetworkSet.from_strings(config.cidr_blocks)
+        mapping = SinkholeMapping(
+            "CTAC",
+            SOURCE,
+            EventType(config.event_type),
+            SinkholeStatuses(
+                host=Status(config.host_ip_status),
+                url=Status(config.url_status),
+                fqdn=Status(config.fqdn_status),
+                user_agent=Status(config.user_agent_status),
+            ),
+        )
+        since = Cursor(context.cursor) if context.cursor else None
+        key = config.api_key.get_secret_value()
+        retry = RetryPolicy(give_up_after=float(config.retry_seconds))
+        with (
+            context.http() as http,
+            CtacClient(str(config.api_url), key, http=http, retry=retry) as client,
+        ):
+            for page in client.export(SINKHOLE, since, checkpoint_every=EXPORT_CHECKPOINT):
+                for bad in page.malformed:
+                    context.skip(f"sinkhole record {bad.id}", bad.reason)
+                found = networks.match([hit.src_ip for hit in page.records])
+                matched = [(page.records[i], block) for i, block in found.hits()]
+                context.count(fetched=len(page.records) + len(page.malformed), matched=len(matched))
+                yield batch_for_page(
+                    mapping,
+                    matched,
+                    context.event_key,
+                    cursor=page.cursor,
+                    skip=lambda hit, why: context.skip(
+                        f"sinkhole record {getattr(hit, 'id', '?')}", why
+                    ),
+                )
