@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ctac_pull.py
 	$(BIN)/python bench/match_networks.py
 	$(BIN)/python bench/match_domains.py
+	$(BIN)/python bench/sinkhole_e2e.py
 
 demo: $(STAMP)
 	$(BIN)/python -m tipwire.demo

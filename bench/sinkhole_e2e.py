@@ -1,0 +1,197 @@
+"""Sinkhole monitor end to end: `tipwire run ctac-sinkhole` over a large simulator backlog.
+
+The simulator (its own process) serves N sinkhole hits; the monitor watches 10,000 blocks:
+the three documentation ranges the simulator treats as "ours" plus random blocks elsewhere.
+The figure is hits/s from the start of `tipwire run` to committed Events, on SQLite and
+PostgreSQL, printed beside the pull alone (the same stream through the CTAC client into
+typed records, no matching or storing) measured in the same run. Peak memory of the run is
+printed for a backlog and for a fifth of it, to show it does not grow with the backlog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import text
+
+from tipwire.providers.ctac import SINKHOLE, CtacClient
+from tipwire.store import make_engine
+
+KEY = "bench-key"
+OURS = ["198.51.100.0/24", "203.0.113.0/24", "2001:db8:1000::/36"]
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def blocks(count: int, seed: int) -> list[str]:
+    """The demo ranges plus random /24 to /28 blocks in public space."""
+    rng = random.Random(seed)
+    chosen = list(OURS)
+    while len(chosen) < count:
+        first = rng.choice([23, 37, 45, 62, 81, 93, 104, 141, 172, 185, 193, 212])
+        size = rng.randint(24, 28)
+        address = (first << 24) | rng.getrandbits(24)
+        address &= ~((1 << (32 - size)) - 1)
+        chosen.append(
+            f"{address >> 24}.{(address >> 16) & 255}.{(address >> 8) & 255}.{address & 255}/{size}"
+        )
+    return chosen
+
+
+def start_simulator(port: int, backlog: int) -> subprocess.Popen[bytes]:
+    """The simulator in its own process, so it does not share the run's interpreter."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tipwire.providers.ctac",
+            "--port",
+            str(port),
+            "--api-key",
+            KEY,
+            "--seed",
+            "7",
+            "--backlog",
+            str(backlog),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the simulator did not start")
+
+
+def pull_only(base_url: str) -> float:
+    """Hits/s of the bare pull through the client into typed records."""
+    start = time.perf_counter()
+    count = 0
+    with CtacClient(base_url, KEY) as client:
+        for page in client.export(SINKHOLE, checkpoint_every=20_000):
+            count += len(page.records)
+    return count / (time.perf_counter() - start)
+
+
+def tipwire(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run one tipwire command, failing loudly."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tipwire", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"tipwire {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+    return done
+
+
+def run_monitor(
+    env: dict[str, str], base_url: str, monitored: list[str]
+) -> tuple[float, float, str]:
+    """Configure and time one `tipwire run`; return seconds, peak MB and its summary line."""
+    tipwire(env, "init")
+    tipwire(
+        env,
+        "integrations",
+        "configure",
+        "ctac-sinkhole",
+        "--set",
+        f"api_url={base_url}",
+        "--set",
+        f"api_key={KEY}",
+        "--set",
+        "cidr_blocks=" + ",".join(monitored),
+    )
+    tipwire(env, "integrations", "enable", "ctac-sinkhole")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = tipwire(env, "run", "ctac-sinkhole")
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) / 1024, done.stdout.strip()
+
+
+def measure(
+    label: str, env: dict[str, str], base_url: str, monitored: list[str], hits: int, pull: float
+) -> None:
+    """Print one database's end-to-end figure beside the pull-only reference."""
+    elapsed, peak, summary = run_monitor(env, base_url, monitored)
+    rate = hits / elapsed
+    print(
+        f"{label:10} end to end {rate:>10,.0f} hits/s ({elapsed:5.1f} s); pull alone "
+        f"{pull:,.0f}/s; e2e/pull {rate / pull:.2f}; peak RSS of the run {peak:,.0f} MB"
+    )
+    print(f"{'':10} {summary}")
+
+
+def main() -> None:
+    """Run the benchmark on SQLite and PostgreSQL."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--hits", type=int, default=1_000_000)
+    parser.add_argument("--blocks", type=int, default=10_000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "TIPWIRE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    args = parser.parse_args()
+    monitored = blocks(args.blocks, seed=3)
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TIPWIRE_")}
+    for hits in (args.hits // 5, args.hits):
+        port = free_port()
+        simulator = start_simulator(port, hits)
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            pull = pull_only(base_url)
+            print(f"backlog {hits:,} hits, {len(monitored):,} monitored blocks")
+            with tempfile.TemporaryDirectory() as tmp:
+                env = base | {"TIPWIRE_DATA_DIR": str(Path(tmp) / "data")}
+                measure("SQLite", env, base_url, monitored, hits, pull)
+            if args.skip_postgres or hits != args.hits:
+                continue
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            admin = make_engine(args.postgres_url)
+            with admin.begin() as connection:
+                connection.execute(text(f"CREATE SCHEMA {schema}"))
+            try:
+                with tempfile.TemporaryDirectory() as tmp:
+                    url = f"{args.postgres_url}?options=-csearch_path%3D{schema}"
+                    env = base | {
+                        "TIPWIRE_DATA_DIR": str(Path(tmp) / "data"),
+                        "TIPWIRE_DATABASE_URL": url,
+                    }
+                    measure("PostgreSQL", env, base_url, monitored, hits, pull)
+            finally:
+                with admin.begin() as connection:
+                    connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+                admin.dispose()
+        finally:
+            simulator.terminate()
+            simulator.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
