@@ -300,7 +300,14 @@ def _merge_indicators(
     updated = connection.execute(_APPLY_CHANGES, params).rowcount
     created = connection.execute(_INSERT_INDICATORS, params).rowcount if matched < total else 0
     if matched < total:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            # Estimates for tables filled moments ago in this transaction are stale, and a
+            # nested-loop anti-join over them turns a million new keys into hours of work.
+            connection.exec_driver_sql("SET LOCAL enable_nestloop = off")
         connection.execute(_RESOLVE_NEW, params)
+        if postgres:
+            connection.exec_driver_sql("SET LOCAL enable_nestloop = on")
         ids.analyze()
     return Counts(created=created, updated=updated, unchanged=total - created - updated)
 
