@@ -111,6 +111,8 @@ def run_monitor(
 ) -> tuple[float, float, str]:
     """Configure and time one `tipwire run`; return seconds, peak MB and its summary line."""
     tipwire(env, "init")
+    blocks_file = Path(env["TIPWIRE_DATA_DIR"]).parent / "blocks.txt"
+    blocks_file.write_text("\n".join(monitored) + "\n", encoding="utf-8")
     tipwire(
         env,
         "integrations",
@@ -120,8 +122,8 @@ def run_monitor(
         f"api_url={base_url}",
         "--set",
         f"api_key={KEY}",
-        "--set",
-        "cidr_blocks=" + ",".join(monitored),
+        "--set-from-file",
+        f"cidr_blocks={blocks_file}",
     )
     tipwire(env, "integrations", "enable", "ctac-sinkhole")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -146,6 +147,14 @@ def configure(
         list[str] | None,
         typer.Option("--unset", metavar="KEY", help="A setting to return to its default."),
     ] = None,
+    from_files: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set-from-file",
+            metavar="KEY=PATH",
+            help="A setting read from a file, one item per line (for long lists of blocks).",
+        ),
+    ] = None,
 ) -> None:
     """Change some settings; the others stay, and the result is validated as a whole."""
     changes: dict[str, str] = {}
@@ -154,6 +163,11 @@ def configure(
         if not equals or not key.strip():
             raise ConfigurationError(f"--set expects KEY=VALUE, not {assignment!r}")
         changes[key.strip()] = value
+    for assignment in from_files or []:
+        key, equals, path = assignment.partition("=")
+        if not equals or not key.strip():
+            raise ConfigurationError(f"--set-from-file expects KEY=PATH, not {assignment!r}")
+        changes[key.strip()] = _read_list(Path(path))
     if not changes and not removals:
         raise ConfigurationError("nothing to change: give --set KEY=VALUE or --unset KEY")
     store, _, config_store = _open()
@@ -163,6 +177,16 @@ def configure(
         store.close()
     touched = ", ".join([*changes, *(removals or [])])
     stdout.print(f"{name}: saved ({touched})")
+
+
+def _read_list(path: Path) -> str:
+    """A file's non-empty lines (``#`` starts a comment) as one comma-separated value."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from None
+    items = [line.split("#", 1)[0].strip() for line in lines]
+    return ",".join(item for item in items if item)
 
 
 @integrations_app.command("enable")

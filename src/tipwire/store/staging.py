@@ -7,14 +7,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-# Column name -> (SQLite type, PostgreSQL type). SQLite's types are affinities only.
+# Kind -> (SQLite type, PostgreSQL type, PostgreSQL binary COPY type). SQLite's types are
+# affinities only.
 _TYPES = {
-    "int": ("INTEGER", "BIGINT"),
-    "text": ("TEXT", "TEXT"),
-    "bytes": ("BLOB", "BYTEA"),
-    "bool": ("INTEGER", "BOOLEAN"),
-    "time": ("TEXT", "TIMESTAMPTZ"),
-    "pk": ("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY"),
+    "int": ("INTEGER", "BIGINT", "int8"),
+    "text": ("TEXT", "TEXT", "text"),
+    "bytes": ("BLOB", "BYTEA", "bytea"),
+    "bool": ("INTEGER", "BOOLEAN", "bool"),
+    "time": ("TEXT", "TIMESTAMPTZ", "timestamptz"),
+    "pk": ("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY", "int8"),
 }
 
 
@@ -27,6 +28,7 @@ class StagingTable:
         self.connection = connection
         self.name = name
         self.columns = [column for column, _ in columns]
+        self.copy_types = [_TYPES[type_][2] for _, type_ in columns]
         self.postgres = connection.dialect.name == "postgresql"
         kind = 1 if self.postgres else 0
         ddl = ", ".join(f"{column} {_TYPES[type_][kind]}" for column, type_ in columns)
@@ -39,10 +41,12 @@ class StagingTable:
         columns = ", ".join(self.columns)
         if self.postgres:
             raw: Any = self.connection.connection.dbapi_connection
+            # Binary COPY skips rendering every value as text and parsing it back.
             with (
                 raw.cursor() as cursor,
-                cursor.copy(f"COPY {self.name} ({columns}) FROM STDIN") as copy,
+                cursor.copy(f"COPY {self.name} ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
             ):
+                copy.set_types(self.copy_types)
                 for row in rows:
                     copy.write_row(row)
             return
