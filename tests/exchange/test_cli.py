@@ -93,3 +93,27 @@ def test_a_second_concurrent_run_exits_75(site_factory: type[Site]) -> None:
     assert "stopped" in record.errors[-1]["message"]
     site.configs.configure(NAME, {}, unset=["pause_seconds"])
     assert site.tipwire("run", NAME).returncode == 0  # the lease was released
+
+
+def test_long_lists_are_read_from_a_file(site_factory: type[Site]) -> None:
+    site = site_factory()
+    blocks = site.data_dir.parent / "blocks.txt"
+    blocks.write_text(
+        "# our networks\n198.51.100.0/24\n\n2001:db8:1000::/36  # lab\n203.0.113.0/24\n",
+        encoding="utf-8",
+    )
+    done = site.tipwire(
+        "integrations", "configure", FEED, "--set", "api_url=http://127.0.0.1:9",
+        "--set", "api_key=k", "--set-from-file", f"cidr_blocks={blocks}",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    shown = json.dumps(json.loads(site.tipwire("integrations", "show", FEED, "--json").stdout))
+    positions = [shown.find(b) for b in ("198.51.100.0/24", "2001:db8:1000::/36", "203.0.113.0/24")]
+    assert -1 not in positions
+    assert positions == sorted(positions)  # in file order, comments and blank lines dropped
+    assert "our networks" not in shown
+    missing = site.tipwire(
+        "integrations", "configure", FEED, "--set-from-file", "cidr_blocks=/no/such/file"
+    )
+    assert missing.returncode == 2
+    assert "cannot read /no/such/file" in missing.stderr
