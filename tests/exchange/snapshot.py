@@ -14,6 +14,7 @@ from tipwire.store.schema import (
     EventRow,
     EventSourceRow,
     IndicatorAttributeRow,
+    IndicatorCounterRow,
     IndicatorRelationRow,
     IndicatorRow,
     IndicatorSourceRow,
@@ -37,6 +38,7 @@ def intelligence(engine: Engine) -> dict[str, Rows]:
     src, ind, ev = table(SourceRow), table(IndicatorRow), table(EventRow)
     ind_attr, ev_attr = table(IndicatorAttributeRow), table(EventAttributeRow)
     counters = table(EventCounterRow)
+    ind_cnt = table(IndicatorCounterRow)
     with engine.connect() as connection:
         sources = {r.id: r.name for r in _rows(connection, src.c.id, src.c.name)}
         indicators = {
@@ -89,6 +91,17 @@ def intelligence(engine: Engine) -> dict[str, Rows]:
                         counters.c.name,
                         func.sum(counters.c.value).label("total"),
                     ).group_by(counters.c.event_id, counters.c.name)
+                )
+            ],
+            "indicator_counters": [
+                (indicators[r.indicator_id], sources[r.source_id], r.name, int(r.total))
+                for r in connection.execute(
+                    select(
+                        ind_cnt.c.indicator_id,
+                        ind_cnt.c.source_id,
+                        ind_cnt.c.name,
+                        func.sum(ind_cnt.c.value).label("total"),
+                    ).group_by(ind_cnt.c.indicator_id, ind_cnt.c.source_id, ind_cnt.c.name)
                 )
             ],
             "event_relations": [

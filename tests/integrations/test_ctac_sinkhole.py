@@ -114,6 +114,12 @@ def test_a_run_makes_one_event_per_block_exactly_as_specified(
             expected_hosts = {ipaddress.ip_address(str(h["src_ip"])).compressed for h in hits}
             assert hosts == expected_hosts
             assert all(v.status == "Review" for v in related if v.value in hosts)
+            per_host: dict[str, int] = {}
+            for h in hits:
+                address = ipaddress.ip_address(str(h["src_ip"])).compressed
+                per_host[address] = per_host.get(address, 0) + 1
+            counted = {v.value: v.counters.get("hits") for v in related if v.value in hosts}
+            assert counted == per_host
         hit = expected["2001:db8:1000::/36"][0]
         host = queries.find_indicators(connection, str(hit["src_ip"]))[0]
         assert host.type == "IPv6 Address"

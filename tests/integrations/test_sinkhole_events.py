@@ -74,6 +74,7 @@ def test_one_event_per_block_with_its_indicators_attributes_and_relations() -> N
     by_key = {(i.type, i.value): i for i in batch.indicators}
     host = by_key[(IndicatorType.IP_ADDRESS, "203.0.113.7")]
     assert host.status is Status.REVIEW
+    assert host.counters == {"hits": 1}
     assert {(a.name, a.value) for a in host.attributes} == {
         ("Malware Family", "Emotet"),
         ("Monitored Block", "203.0.113.0/24"),

@@ -65,3 +65,30 @@ def test_a_title_without_placeholders_is_kept_as_written(store: Store, engine: E
     batch.add(Event("Phishing wave {not a placeholder", EventType.SPEARPHISH, T0))
     store.ingest(batch)
     assert only_event(engine).title == "Phishing wave {not a placeholder"
+
+
+def hits_batch(cursor: str | None, hosts: list[str]) -> IngestBatch:
+    batch = IngestBatch(Source("Sinkhole feed"), cursor=cursor, observed_at=T0)
+    for host in hosts:
+        batch.add(Indicator(IndicatorType.IP_ADDRESS, host, counters={"hits": 1}))
+    return batch
+
+
+def hit_counts(engine: Engine) -> dict[str, dict[str, int]]:
+    with engine.connect() as connection:
+        page = queries.list_indicators(connection, queries.IndicatorQuery())
+    return {v.value: v.counters for v in page.items}
+
+
+def test_indicator_counters_add_per_batch_and_sum_duplicates(store: Store, engine: Engine) -> None:
+    store.ingest(hits_batch("c1", ["192.0.2.1", "192.0.2.1", "192.0.2.2"]))
+    store.ingest(hits_batch("c2", ["192.0.2.1"]))
+    store.ingest(hits_batch("c2", ["192.0.2.1"]))  # the same batch again counts once
+    assert hit_counts(engine) == {"192.0.2.1": {"hits": 3}, "192.0.2.2": {"hits": 1}}
+
+
+def test_indicators_without_counters_show_none(store: Store, engine: Engine) -> None:
+    store.ingest(
+        IngestBatch(Source("Analyst"), indicators=[Indicator(IndicatorType.FQDN, "a.example")])
+    )
+    assert hit_counts(engine) == {"a.example": {}}

@@ -121,6 +121,7 @@ def _indicators_for(mapping: SinkholeMapping, hit: SinkholeHit, block: str) -> l
         attributes=[*families, Attribute("Monitored Block", block, hit.seen_at)],
         first_seen=hit.seen_at,
         last_seen=hit.seen_at,
+        counters={"hits": 1},
     )
     objects = [host]
     if hit.http_host.strip():
@@ -130,6 +131,7 @@ def _indicators_for(mapping: SinkholeMapping, hit: SinkholeHit, block: str) -> l
             status=statuses.fqdn,
             first_seen=hit.seen_at,
             last_seen=hit.seen_at,
+            counters={"hits": 1},
         )
         url = Indicator(
             IndicatorType.URL,
@@ -138,6 +140,7 @@ def _indicators_for(mapping: SinkholeMapping, hit: SinkholeHit, block: str) -> l
             attributes=list(families),
             first_seen=hit.seen_at,
             last_seen=hit.seen_at,
+            counters={"hits": 1},
         )
         objects += [url, fqdn]
     if hit.http_agent.strip():
@@ -149,6 +152,7 @@ def _indicators_for(mapping: SinkholeMapping, hit: SinkholeHit, block: str) -> l
                 attributes=list(families),
                 first_seen=hit.seen_at,
                 last_seen=hit.seen_at,
+                counters={"hits": 1},
             )
         )
     return objects

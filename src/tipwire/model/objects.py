@@ -97,6 +97,15 @@ class EventRef:
     key: str
 
 
+def check_counters(counters: dict[str, int]) -> None:
+    """Refuse counter names that are not simple names and amounts that are not counts."""
+    for name, amount in counters.items():
+        if not isinstance(name, str) or not name.isidentifier() or len(name) > 64:
+            raise InvalidValueError("counter", name, "must be a simple name")
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            raise InvalidValueError(f"counter {name!r}", amount, "must be a whole number >= 0")
+
+
 def _score(value: int | None) -> int | None:
     if value is None:
         return None
@@ -116,8 +125,11 @@ class Indicator:
     attributes: list[Attribute] = field(default_factory=list)
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    counters: dict[str, int] = field(default_factory=dict)
+    """Amounts this batch adds, such as hits; the store keeps their totals per source."""
 
     def __post_init__(self) -> None:
+        check_counters(self.counters)
         self.type = (
             IndicatorType.parse(self.type)
             if not isinstance(self.type, IndicatorType)
@@ -172,11 +184,7 @@ class Event:
         if not self.key:
             self.key = event_key(self.type, self.title, self.happened_at.isoformat())
         self.key = _name("event key", self.key, 255)
-        for name, amount in self.counters.items():
-            if not name.isidentifier():
-                raise InvalidValueError("counter", name, "must be a simple name")
-            if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
-                raise InvalidValueError(f"counter {name!r}", amount, "must be a whole number >= 0")
+        check_counters(self.counters)
 
     @property
     def ref(self) -> EventRef:

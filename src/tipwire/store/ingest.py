@@ -80,6 +80,13 @@ _LINK_SOURCES = text(
     "INSERT INTO indicator_sources (indicator_id, source_id, created_at) "
     "SELECT id, :src, :now FROM tw_ids WHERE state > 0 ON CONFLICT DO NOTHING"
 )
+# Replacing (not adding) makes the same batch twice count once; batches are named by cursor.
+_UPSERT_COUNTERS = text(
+    "INSERT INTO indicator_counters (indicator_id, source_id, part, name, value) "
+    "SELECT i.id, :src, :part, c.name, c.value FROM tw_stage_cnt c "
+    "JOIN tw_ids i ON i.idx = c.ind_idx WHERE true "
+    "ON CONFLICT (indicator_id, source_id, part, name) DO UPDATE SET value = excluded.value"
+)
 _MATCH_ATTRIBUTES = text(
     "INSERT INTO tw_attr_ids (n, id, first_seen, last_seen, state) "
     "SELECT a.n, x.id, "
@@ -124,10 +131,11 @@ def ingest(connection: Connection, batch: IngestBatch, now: datetime | None = No
     now = (now or datetime.now(UTC)).astimezone(UTC)
     observed = batch.observed_at or now
     times = _TimeFormatter(connection.dialect.name)
-    params = {"now": times(now), "src": source_id(connection, batch.source)}
+    part = _batch_part(batch, observed)
+    params = {"now": times(now), "src": source_id(connection, batch.source), "part": part}
     result = IngestResult()
     event_ids, result.events = event_store.upsert_events(
-        connection, batch.events, params["src"], now, _batch_part(batch, observed)
+        connection, batch.events, params["src"], now, part
     )
     stages: list[StagingTable] = []
     if indicators:
@@ -138,6 +146,7 @@ def ingest(connection: Connection, batch: IngestBatch, now: datetime | None = No
         stages.append(ids)
         result.indicators = _merge_indicators(connection, ids, len(indicators), params)
         connection.execute(_LINK_SOURCES, params)
+        _store_counters(connection, indicators, params)
         all_new = result.indicators.created == len(indicators)
         result.attributes = _merge_attributes(
             connection, indicators, order, observed, times, params, all_new
@@ -153,7 +162,9 @@ def _batch_part(batch: IngestBatch, observed: datetime) -> str:
     """Names a batch for its counter contributions: its cursor, or a digest of its content."""
     if batch.cursor is not None:
         return batch.cursor[:64]
-    if not any(event.counters for event in batch.events):
+    if not any(event.counters for event in batch.events) and not any(
+        indicator.counters for indicator in batch.indicators
+    ):
         return ""  # no counters to key
     digest = blake2b(observed.isoformat().encode(), digest_size=16)
     for event in batch.events:
@@ -218,6 +229,10 @@ def _merge_two(first: Indicator, then: Indicator) -> Indicator:
         attributes=[*first.attributes, *then.attributes],
         first_seen=_earliest(first.first_seen, then.first_seen),
         last_seen=_latest(first.last_seen, then.last_seen),
+        counters={
+            name: first.counters.get(name, 0) + then.counters.get(name, 0)
+            for name in first.counters | then.counters
+        },
     )
 
 
@@ -310,6 +325,25 @@ def _merge_indicators(
             connection.exec_driver_sql("SET LOCAL enable_nestloop = on")
         ids.analyze()
     return Counts(created=created, updated=updated, unchanged=total - created - updated)
+
+
+def _store_counters(
+    connection: Connection, indicators: dict[bytes, Indicator], params: dict[str, Any]
+) -> None:
+    rows = [
+        (idx, name, amount)
+        for idx, indicator in enumerate(indicators.values())
+        for name, amount in indicator.counters.items()
+    ]
+    if not rows:
+        return
+    stage = StagingTable(
+        connection, "tw_stage_cnt", [("ind_idx", "int"), ("name", "text"), ("value", "int")]
+    )
+    stage.load(rows)
+    stage.analyze()
+    connection.execute(_UPSERT_COUNTERS, params)
+    stage.drop()
 
 
 def _ids_table(connection: Connection) -> StagingTable:

@@ -18,6 +18,7 @@ from tipwire.store.schema import (
     EventRow,
     EventSourceRow,
     IndicatorAttributeRow,
+    IndicatorCounterRow,
     IndicatorRelationRow,
     IndicatorRow,
     IndicatorSourceRow,
@@ -37,6 +38,7 @@ _ind_attr = table(IndicatorAttributeRow)
 _ev_attr = table(EventAttributeRow)
 _ev_ind = table(EventIndicatorRow)
 _ind_rel = table(IndicatorRelationRow)
+_ind_cnt = table(IndicatorCounterRow)
 
 INDICATOR_SORTS = (
     "id",
@@ -65,6 +67,7 @@ class IndicatorView:
     created_at: datetime
     updated_at: datetime
     sources: list[str] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict form, with times as ISO 8601 strings."""
@@ -72,6 +75,7 @@ class IndicatorView:
             "id": self.id,
             "type": self.type,
             "value": self.value,
+            "counters": self.counters,
             "status": self.status,
             "score": self.score,
             "first_seen": self.first_seen.isoformat(),
@@ -212,6 +216,13 @@ def _indicator_views(connection: Connection, query: Select[Any]) -> list[Indicat
             .order_by(_src.c.name)
         ):
             by_id[row.indicator_id].sources.append(row.name)
+        totals = connection.execute(
+            select(_ind_cnt.c.indicator_id, _ind_cnt.c.name, func.sum(_ind_cnt.c.value))
+            .where(_ind_cnt.c.indicator_id.in_(by_id))
+            .group_by(_ind_cnt.c.indicator_id, _ind_cnt.c.name)
+        )
+        for indicator_id, name, total in totals:
+            by_id[indicator_id].counters[name] = int(total)
     return views
 
 

@@ -108,6 +108,21 @@ class IndicatorAttributeRow(Base):
     )
 
 
+class IndicatorCounterRow(Base):
+    """One batch's contribution to an indicator's counter from one source (hits, say).
+
+    The counter is the sum of the contributions; keyed by the batch (its cursor), so the
+    same batch ingested again replaces its contribution instead of adding it twice.
+    """
+
+    __tablename__ = "indicator_counters"
+    indicator_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    source_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    part: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
 class EventRow(Base):
     """An event, unique by its stable key."""
 
