@@ -27,11 +27,15 @@ from tipwire.integrations.sinkhole_events import (
 )
 from tipwire.match import NetworkSet
 from tipwire.model import EventType, IngestBatch, Source, Status, Tlp
-from tipwire.providers.ctac import SINKHOLE, CtacClient, Cursor, RetryPolicy
+from tipwire.providers.ctac import SINKHOLE, CtacClient, Cursor, RetryPolicy, SinkholeHit
 
 SOURCE = Source("Wapack Labs CTAC", Tlp.AMBER)
 EXPORT_CHECKPOINT = 20_000
-"""Records per committed batch: large enough to amortise a commit, small enough for memory."""
+"""Records per page of the export: the unit that is decoded and matched at a time."""
+COMMIT_EVERY = 100_000
+"""Records per committed batch: a commit costs tens of milliseconds."""
+MAX_PENDING_HITS = 20_000
+"""Matched hits that force a commit sooner, to bound memory when many hits match."""
 
 
 class CtacSinkholeConfig(IntegrationConfig):
@@ -83,18 +87,37 @@ class CtacSinkholeIntegration(Integration[CtacSinkholeConfig]):
             context.http() as http,
             CtacClient(str(config.api_url), key, http=http, retry=retry) as client,
         ):
+            pending: list[tuple[SinkholeHit, str]] = []
+            unbatched = 0
+            cursor: str | None = None
             for page in client.export(SINKHOLE, since, checkpoint_every=EXPORT_CHECKPOINT):
                 for bad in page.malformed:
                     context.skip(f"sinkhole record {bad.id}", bad.reason)
                 found = networks.match([hit.src_ip for hit in page.records])
                 matched = [(page.records[i], block) for i, block in found.hits()]
                 context.count(fetched=len(page.records) + len(page.malformed), matched=len(matched))
-                yield batch_for_page(
-                    mapping,
-                    matched,
-                    context.event_key,
-                    cursor=page.cursor,
-                    skip=lambda hit, why: context.skip(
-                        f"sinkhole record {getattr(hit, 'id', '?')}", why
-                    ),
-                )
+                # Only the few matched hits are kept between pages, so committing every
+                # COMMIT_EVERY records instead of every page costs no memory.
+                pending += matched
+                unbatched += len(page.records) + len(page.malformed)
+                cursor = page.cursor
+                if unbatched >= COMMIT_EVERY or len(pending) >= MAX_PENDING_HITS:
+                    yield self._batch(mapping, pending, cursor, context)
+                    pending, unbatched = [], 0
+            if unbatched or pending:
+                yield self._batch(mapping, pending, cursor, context)
+
+    @staticmethod
+    def _batch(
+        mapping: SinkholeMapping,
+        matched: list[tuple[SinkholeHit, str]],
+        cursor: str | None,
+        context: RunContext,
+    ) -> IngestBatch:
+        return batch_for_page(
+            mapping,
+            matched,
+            context.event_key,
+            cursor=cursor,
+            skip=lambda hit, why: context.skip(f"sinkhole record {getattr(hit, 'id', '?')}", why),
+        )
