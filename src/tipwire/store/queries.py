@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -209,13 +209,8 @@ def _indicator_views(connection: Connection, query: Select[Any]) -> list[Indicat
     ]
     if views:
         by_id = {v.id: v for v in views}
-        for row in connection.execute(
-            select(_ind_src.c.indicator_id, _src.c.name)
-            .join(_src, _src.c.id == _ind_src.c.source_id)
-            .where(_ind_src.c.indicator_id.in_(by_id))
-            .order_by(_src.c.name)
-        ):
-            by_id[row.indicator_id].sources.append(row.name)
+        for indicator_id, name in _source_names(connection, _ind_src.c.indicator_id, by_id):
+            by_id[indicator_id].sources.append(name)
         totals = connection.execute(
             select(_ind_cnt.c.indicator_id, _ind_cnt.c.name, func.sum(_ind_cnt.c.value))
             .where(_ind_cnt.c.indicator_id.in_(by_id))
@@ -234,14 +229,21 @@ def _event_views(connection: Connection, query: Select[Any]) -> list[EventView]:
     ]
     if views:
         by_id = {v.id: v for v in views}
-        for row in connection.execute(
-            select(_ev_src.c.event_id, _src.c.name)
-            .join(_src, _src.c.id == _ev_src.c.source_id)
-            .where(_ev_src.c.event_id.in_(by_id))
-            .order_by(_src.c.name)
-        ):
-            by_id[row.event_id].sources.append(row.name)
+        for event_id, name in _source_names(connection, _ev_src.c.event_id, by_id):
+            by_id[event_id].sources.append(name)
     return views
+
+
+def _source_names(connection: Connection, owner: Any, ids: Iterable[int]) -> list[tuple[int, str]]:
+    """(owner id, source name) for the owners in ``ids``; ``owner`` is a link-table column."""
+    link = owner.table
+    query = (
+        select(owner, _src.c.name)
+        .join(_src, _src.c.id == link.c.source_id)
+        .where(owner.in_(list(ids)))
+        .order_by(_src.c.name)
+    )
+    return [(owner_id, name) for owner_id, name in connection.execute(query)]
 
 
 def list_indicators(connection: Connection, query: IndicatorQuery) -> Page[IndicatorView]:
