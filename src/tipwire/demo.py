@@ -1,9 +1,9 @@
 """``make demo``: TipWire on SQLite against the bundled CTAC simulator, end to end.
 
 It starts the simulator, initialises a demo data dir, configures the sinkhole monitor for the
-documentation ranges the simulator treats as "our organisation", runs it once, shows what it
-found, and leaves the scheduler running every minute, so each slot picks up the hits that keep
-arriving (600 a minute, about 1% of them from the demo blocks).
+documentation ranges and the keylogger monitor for the email domains the simulator treats as
+"our organisation", runs both once, shows what they found, and leaves the scheduler running
+them every minute, so each slot picks up the records that keep arriving (600 a minute).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 DEMO_BLOCKS = "198.51.100.0/24,203.0.113.0/24,2001:db8:1000::/36"
+DEMO_DOMAINS = "example.com, example.org"
 DEMO_KEY = "demo-key"
 SIM_PORT = int(os.environ.get("TIPWIRE_DEMO_SIM_PORT", "8900"))
 
@@ -85,10 +86,25 @@ def main() -> None:
             "schedule=* * * * *",
         )
         tipwire("integrations", "enable", "ctac-sinkhole")
+        tipwire(
+            "integrations",
+            "configure",
+            "ctac-keylogger",
+            "--set",
+            f"api_url=http://127.0.0.1:{SIM_PORT}",
+            "--set",
+            f"api_key={DEMO_KEY}",
+            "--set",
+            f"domains={DEMO_DOMAINS}",
+            "--set",
+            "schedule=* * * * *",
+        )
+        tipwire("integrations", "enable", "ctac-keylogger")
         tipwire("run", "ctac-sinkhole", check=False)
+        tipwire("run", "ctac-keylogger", check=False)
         tipwire("runs", "ctac-sinkhole")
         tipwire("events", "list", "--limit", "10")
-        print("The scheduler now runs the monitor every minute; Ctrl-C stops the demo.", flush=True)
+        print("The scheduler now runs both monitors every minute; Ctrl-C stops it.", flush=True)
         tipwire("scheduler", check=False)
     except KeyboardInterrupt:
         pass

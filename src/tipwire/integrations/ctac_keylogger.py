@@ -1,7 +1,8 @@
 """CTAC keylogger monitor: credentials of the organisation's email domains captured by keyloggers.
 
-For now this module carries the complete settings and a run that only checks the provider
-answers; the mapping of captures to events and indicators arrives with the monitor issue.
+Each run pulls CTAC's raw keylogger stream after the last committed cursor and matches the
+email domains here, so the provider never learns which domains are watched. Only captures
+with a password are reported; the password itself never leaves the provider client.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from tipwire.exchange import (
     RunContext,
     StatusName,
 )
-from tipwire.model import IngestBatch, Status
+from tipwire.integrations.credential_events import CredentialMapping, batch_for_page
+from tipwire.match import DomainSet
+from tipwire.model import IngestBatch, Source, Status, Tlp
+from tipwire.providers.ctac import KEYLOGGER, CtacClient, Cursor, RetryPolicy
+
+SOURCE = Source("Wapack Labs CTAC", Tlp.AMBER)
+EXPORT_CHECKPOINT = 20_000
+"""Records per page and committed batch."""
 
 
 class CtacKeyloggerConfig(IntegrationConfig):
@@ -30,6 +38,8 @@ class CtacKeyloggerConfig(IntegrationConfig):
     domains: Domains = Field(min_length=1)
     include_subdomains: bool = True
     email_status: StatusName = Status.WHITELISTED
+    retry_seconds: int = Field(default=60, ge=0, le=3600)
+    """How long to keep retrying an unavailable provider before the run fails."""
 
 
 class CtacKeyloggerIntegration(Integration[CtacKeyloggerConfig]):
@@ -41,18 +51,43 @@ class CtacKeyloggerIntegration(Integration[CtacKeyloggerConfig]):
         "Credentials of your email domains captured by keyloggers on victim machines, "
         "from the Wapack Labs CTAC raw-data API."
     )
-    version: ClassVar[str] = "0.1.0"
+    version: ClassVar[str] = "0.2.0"
     Config: ClassVar[type[IntegrationConfig]] = CtacKeyloggerConfig
     schedule: ClassVar[str] = "*/15 * * * *"
 
     def run(self, config: CtacKeyloggerConfig, context: RunContext) -> Iterator[IngestBatch]:
-        """Fetch the first page to prove the provider answers; the mapping comes later."""
-        with context.http() as client:
-            response = client.get(
-                f"{config.api_url}/api/v1/keylogger",
-                params={"per_page": 1, **({"since": context.cursor} if context.cursor else {})},
-                headers={"X-Api-Key": config.api_key.get_secret_value()},
-            )
-            response.raise_for_status()
-        context.log.info("the CTAC keylogger feed answered; capture mapping is not built yet")
-        yield from ()
+        """Pull captures after the cursor; keep those of monitored domains with a password."""
+        domains = DomainSet.from_strings(
+            config.domains, include_subdomains=config.include_subdomains, field="domains"
+        )
+        mapping = CredentialMapping("CTAC", SOURCE, Status(config.email_status))
+        since = Cursor(context.cursor) if context.cursor else None
+        key = config.api_key.get_secret_value()
+        retry = RetryPolicy(give_up_after=float(config.retry_seconds))
+        with (
+            context.http() as http,
+            CtacClient(str(config.api_url), key, http=http, retry=retry) as client,
+        ):
+            for page in client.export(KEYLOGGER, since, checkpoint_every=EXPORT_CHECKPOINT):
+                for bad in page.malformed:
+                    context.skip(f"keylogger record {bad.id}", bad.reason)
+                found = domains.match([capture.email for capture in page.records])
+                for position in found.invalid.tolist():
+                    capture = page.records[position]
+                    # The sample names the record, never its content: no password is kept.
+                    context.skip(f"keylogger record {capture.id}", "malformed email address")
+                matched = [
+                    (page.records[i], domain)
+                    for i, domain in found.hits()
+                    if page.records[i].password_captured  # only what calls for a reset
+                ]
+                context.count(fetched=len(page.records) + len(page.malformed), matched=len(matched))
+                yield batch_for_page(
+                    mapping,
+                    matched,
+                    context.event_key,
+                    cursor=page.cursor,
+                    skip=lambda capture, why: context.skip(
+                        f"keylogger record {getattr(capture, 'id', '?')}", why
+                    ),
+                )
