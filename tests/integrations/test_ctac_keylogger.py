@@ -140,3 +140,32 @@ def test_no_plaintext_password_is_stored_or_logged(
     haystack += "".join(rows).encode() + caplog.text.encode() + repr(outcome).encode()
     assert b"@example." in haystack  # the search did see the stored captures
     assert b"SIMPW-" not in haystack
+
+
+def test_malformed_captures_are_counted_and_sampled_without_passwords(
+    engine: Engine, tmp_path: Path
+) -> None:
+    config = SimulatorConfig(
+        seed=12, api_key=KEY, backlog=3000, unredacted=True, malformed_rate=0.05
+    )
+    registry = Registry.of(CtacKeyloggerIntegration)
+    settings = Settings(data_dir=tmp_path / "data", secret_key=None, database_url=None)
+    with run_simulator(config) as running:
+        configs = ConfigStore(engine, registry, settings)
+        configs.configure(
+            "ctac-keylogger", {"api_url": running.base_url, "api_key": KEY, "domains": DOMAINS}
+        )
+        configs.set_enabled("ctac-keylogger", True)
+        outcome = Runner(engine, registry, settings).run("ctac-keylogger")
+    assert outcome.status is RunStatus.PARTIAL
+    assert outcome.totals.malformed > 50  # about 5% of 3000
+    assert outcome.totals.errors
+    assert all("keylogger record" in e.get("sample", "") for e in outcome.totals.errors), (
+        outcome.totals.errors[:3]
+    )
+    with engine.connect() as connection:
+        stored = "".join(
+            repr(connection.execute(select(t)).all()) for t in Base.metadata.sorted_tables
+        )
+    assert "keylogger record" in stored  # the samples reached the run record
+    assert "SIMPW-" not in stored + repr(outcome)
