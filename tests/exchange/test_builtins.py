@@ -15,6 +15,7 @@ from tipwire.exchange.runner import Runner
 from tipwire.exchange.runs import RunStatus
 from tipwire.integrations.ctac_keylogger import CtacKeyloggerIntegration
 from tipwire.integrations.ctac_sinkhole import CtacSinkholeIntegration
+from tipwire.providers.ctac import CtacAuthError
 from tipwire.testing import Reply, recorded, run_integration
 
 SINKHOLE = {
@@ -22,7 +23,7 @@ SINKHOLE = {
     "cidr_blocks": "198.51.100.0/24, 2001:db8:1000::/36",
     "retry_seconds": "0",
 }
-KEYLOGGER = {"api_key": "k-123456", "domains": "example.com"}
+KEYLOGGER = {"api_key": "k-123456", "domains": "example.com", "retry_seconds": "0"}
 
 
 def test_built_ins_are_found_through_their_entry_points() -> None:
@@ -35,7 +36,8 @@ def test_built_ins_are_found_through_their_entry_points() -> None:
 @pytest.mark.parametrize(
     ("integration", "settings", "path"),
     [
-        (CtacKeyloggerIntegration, KEYLOGGER, "/api/v1/keylogger"),
+        (CtacSinkholeIntegration, SINKHOLE, "/api/v1/sinkhole/export"),
+        (CtacKeyloggerIntegration, KEYLOGGER, "/api/v1/keylogger/export"),
     ],
 )
 def test_a_run_asks_its_feed_with_the_key_in_a_header(
@@ -45,15 +47,16 @@ def test_a_run_asks_its_feed_with_the_key_in_a_header(
 
     def answer(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, json={"data": [], "cursor": "c"})
+        return httpx.Response(200, text='{"cursor": "c", "records": 0, "end": true}\n')
 
     result = run_integration(
         integration, settings | {"api_url": "http://ctac"}, transport=httpx.MockTransport(answer)
     )
-    assert result.batches == []
+    assert all(len(batch) == 0 for batch in result.batches)  # nothing new, no objects
     assert [(r.url.path, r.headers["X-Api-Key"]) for r in seen] == [(path, "k-123456")]
+    assert all("k-123456" not in str(r.url) for r in seen)  # never in a URL or a log of one
     refused = recorded({path: Reply(status=401, body={"error": "bad key"})})
-    with pytest.raises(httpx.HTTPStatusError):
+    with pytest.raises(CtacAuthError):
         run_integration(integration, settings | {"api_url": "http://ctac"}, transport=refused)
 
 
