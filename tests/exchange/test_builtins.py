@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -69,3 +70,30 @@ def test_a_dead_provider_fails_the_run(engine: Engine, settings: Settings) -> No
     assert outcome.status is RunStatus.FAILED
     assert (outcome.error or "").startswith("CtacUnavailableError")
     assert "Connection refused" in (outcome.error or "")
+
+
+def test_a_capture_whose_email_cannot_be_matched_is_counted_without_its_content() -> None:
+    capture = {
+        "id": 41, "captured_at": "2025-01-01T00:00:00Z", "email": "no-at-sign.example.com",
+        "username": "x", "keylogger": "Snake", "leak_url": "https://mail.example.com/",
+        "application": "Chrome", "victim_ip": "192.0.2.9", "victim_host": "PC-9",
+        "password": "SIMPW-secret1",
+    }  # fmt: skip
+    good = capture | {"id": 42, "email": "ann@example.com"}
+    lines = [json.dumps(capture), json.dumps(good), '{"cursor": "c2", "records": 2, "end": true}']
+
+    def answer(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="\n".join(lines) + "\n")
+
+    result = run_integration(
+        CtacKeyloggerIntegration,
+        KEYLOGGER | {"api_url": "http://ctac"},
+        transport=httpx.MockTransport(answer),
+    )
+    assert (result.fetched, result.matched, result.malformed) == (2, 1, 1)
+    assert result.samples == [("malformed email address", "keylogger record 41")]
+    assert "SIMPW" not in repr(result)
+    (batch,) = result.batches
+    assert [i.value for i in batch.indicators if i.type.value == "Email Address"] == [
+        "ann@example.com"
+    ]
