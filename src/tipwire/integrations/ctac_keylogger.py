@@ -10,36 +10,31 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 
 from tipwire.exchange import (
     Domains,
-    HttpUrl,
     Integration,
     IntegrationConfig,
     RunContext,
     StatusName,
 )
 from tipwire.integrations.credential_events import CredentialMapping, batch_for_page
+from tipwire.integrations.ctac_common import SOURCE, CtacSettings, ctac_client, since
 from tipwire.match import DomainSet
-from tipwire.model import IngestBatch, Source, Status, Tlp
-from tipwire.providers.ctac import KEYLOGGER, CtacClient, Cursor, RetryPolicy
+from tipwire.model import IngestBatch, Status
+from tipwire.providers.ctac import KEYLOGGER
 
-SOURCE = Source("Wapack Labs CTAC", Tlp.AMBER)
 EXPORT_CHECKPOINT = 20_000
 """Records per page and committed batch."""
 
 
-class CtacKeyloggerConfig(IntegrationConfig):
+class CtacKeyloggerConfig(CtacSettings):
     """Settings of the CTAC keylogger monitor."""
 
-    api_url: HttpUrl
-    api_key: SecretStr
     domains: Domains = Field(min_length=1)
     include_subdomains: bool = True
     email_status: StatusName = Status.WHITELISTED
-    retry_seconds: int = Field(default=60, ge=0, le=3600)
-    """How long to keep retrying an unavailable provider before the run fails."""
 
 
 class CtacKeyloggerIntegration(Integration[CtacKeyloggerConfig]):
@@ -61,14 +56,10 @@ class CtacKeyloggerIntegration(Integration[CtacKeyloggerConfig]):
             config.domains, include_subdomains=config.include_subdomains, field="domains"
         )
         mapping = CredentialMapping("CTAC", SOURCE, Status(config.email_status))
-        since = Cursor(context.cursor) if context.cursor else None
-        key = config.api_key.get_secret_value()
-        retry = RetryPolicy(give_up_after=float(config.retry_seconds))
-        with (
-            context.http() as http,
-            CtacClient(str(config.api_url), key, http=http, retry=retry) as client,
-        ):
-            for page in client.export(KEYLOGGER, since, checkpoint_every=EXPORT_CHECKPOINT):
+        with ctac_client(config, context) as client:
+            for page in client.export(
+                KEYLOGGER, since(context), checkpoint_every=EXPORT_CHECKPOINT
+            ):
                 for bad in page.malformed:
                     context.skip(f"keylogger record {bad.id}", bad.reason)
                 found = domains.match([capture.email for capture in page.records])

@@ -9,27 +9,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 
 from tipwire.exchange import (
     CidrBlocks,
     EventTypeName,
-    HttpUrl,
     Integration,
     IntegrationConfig,
     RunContext,
     StatusName,
 )
+from tipwire.integrations.ctac_common import SOURCE, CtacSettings, ctac_client, since
 from tipwire.integrations.sinkhole_events import (
     SinkholeMapping,
     SinkholeStatuses,
     batch_for_page,
 )
 from tipwire.match import NetworkSet
-from tipwire.model import EventType, IngestBatch, Source, Status, Tlp
-from tipwire.providers.ctac import SINKHOLE, CtacClient, Cursor, RetryPolicy, SinkholeHit
+from tipwire.model import EventType, IngestBatch, Status
+from tipwire.providers.ctac import SINKHOLE, SinkholeHit
 
-SOURCE = Source("Wapack Labs CTAC", Tlp.AMBER)
 EXPORT_CHECKPOINT = 20_000
 """Records per page of the export: the unit that is decoded and matched at a time."""
 COMMIT_EVERY = 100_000
@@ -38,19 +37,15 @@ MAX_PENDING_HITS = 20_000
 """Matched hits that force a commit sooner, to bound memory when many hits match."""
 
 
-class CtacSinkholeConfig(IntegrationConfig):
+class CtacSinkholeConfig(CtacSettings):
     """Settings of the CTAC sinkhole monitor."""
 
-    api_url: HttpUrl
-    api_key: SecretStr
     cidr_blocks: CidrBlocks = Field(min_length=1)
     event_type: EventTypeName = EventType.COMMAND_AND_CONTROL
     host_ip_status: StatusName = Status.REVIEW
     url_status: StatusName = Status.ACTIVE
     fqdn_status: StatusName = Status.ACTIVE
     user_agent_status: StatusName = Status.REVIEW
-    retry_seconds: int = Field(default=60, ge=0, le=3600)
-    """How long to keep retrying an unavailable provider before the run fails."""
 
 
 class CtacSinkholeIntegration(Integration[CtacSinkholeConfig]):
@@ -80,17 +75,11 @@ class CtacSinkholeIntegration(Integration[CtacSinkholeConfig]):
                 user_agent=Status(config.user_agent_status),
             ),
         )
-        since = Cursor(context.cursor) if context.cursor else None
-        key = config.api_key.get_secret_value()
-        retry = RetryPolicy(give_up_after=float(config.retry_seconds))
-        with (
-            context.http() as http,
-            CtacClient(str(config.api_url), key, http=http, retry=retry) as client,
-        ):
+        with ctac_client(config, context) as client:
             pending: list[tuple[SinkholeHit, str]] = []
             unbatched = 0
             cursor: str | None = None
-            for page in client.export(SINKHOLE, since, checkpoint_every=EXPORT_CHECKPOINT):
+            for page in client.export(SINKHOLE, since(context), checkpoint_every=EXPORT_CHECKPOINT):
                 for bad in page.malformed:
                     context.skip(f"sinkhole record {bad.id}", bad.reason)
                 found = networks.match([hit.src_ip for hit in page.records])
