@@ -289,3 +289,63 @@ class IntegrationRunRow(Base):
     errors: Mapped[str] = mapped_column(Text, default="[]")
 
     __table_args__ = (Index("ix_integration_runs_integration_id", "integration", "id"),)
+
+
+class UserRow(Base):
+    """A person who signs in with a name and a password (stored only as an argon2 hash)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ApiClientRow(Base):
+    """A program that authenticates with a client id and secret (stored only as a hash)."""
+
+    __tablename__ = "api_clients"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    secret_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TokenRow(Base):
+    """An issued bearer or refresh token, kept only as its SHA-256 digest."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    principal_kind: Mapped[str] = mapped_column(String(8))
+    principal_id: Mapped[int] = mapped_column(Id)
+    # The refresh token an access token was issued with: revoking it revokes them too.
+    parent_id: Mapped[int | None] = mapped_column(Id)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_tokens_parent_id", "parent_id"),)
+
+
+class AuditRow(Base):
+    """One change: who made it, what it touched, the state before and after, and when."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(160))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(255))
+    # JSON snapshots; secrets appear masked, never in plaintext.
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
