@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
     secret_key: str | None = None
+    access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
 
     @property
     def effective_database_url(self) -> str:

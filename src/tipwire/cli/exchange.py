@@ -16,8 +16,9 @@ from rich.table import Table
 from tipwire.cli.common import console_error, open_store, print_json, stderr, stdout
 from tipwire.config import Settings
 from tipwire.errors import ConfigurationError
+from tipwire.exchange import catalog, launch
 from tipwire.exchange import runs as run_records
-from tipwire.exchange.configs import ConfigStore, load_all
+from tipwire.exchange.configs import ConfigStore
 from tipwire.exchange.lease import LeaseHeldError
 from tipwire.exchange.registry import Registry
 from tipwire.exchange.runner import Runner, RunOutcome
@@ -27,8 +28,6 @@ from tipwire.store import Store
 
 EXIT_FAILED = 1
 EXIT_LEASE_HELD = 75  # EX_TEMPFAIL: another process is running it; try again later
-# How the scheduler starts `tipwire run` in a child process with this same interpreter.
-_CHILD = "import sys; sys.argv[0] = 'tipwire'; from tipwire.cli import main; main()"
 
 integrations_app = typer.Typer(
     help="Installed integrations: list, show, configure, enable, disable.", no_args_is_help=True
@@ -63,27 +62,8 @@ def _text(value: Any) -> str:
 def list_integrations(as_json: JsonFlag = False) -> None:
     """List installed integrations: enabled or not, schedule, last run."""
     store, registry, _ = _open()
-    with store.read() as connection:
-        stored = load_all(connection)
-        latest = run_records.latest_runs(connection)
+    entries = catalog.summaries(store.engine, registry)
     store.close()
-    entries: list[dict[str, Any]] = []
-    for name, integration in registry.integrations.items():
-        row = stored.get(name)
-        last = latest.get(name)
-        chosen = row.settings.get("schedule") if row else None
-        entries.append(
-            {
-                "name": name,
-                "title": integration.title,
-                "version": integration.version,
-                "enabled": bool(row and row.enabled),
-                "schedule": chosen or integration.schedule,
-                "last_run": last.as_dict() if last else None,
-                "problem": None,
-            }
-        )
-    entries += [{"name": name, "problem": why} for name, why in registry.broken.items()]
     if as_json:
         print_json(entries)
         return
@@ -105,19 +85,9 @@ def show(name: Name, as_json: JsonFlag = False) -> None:
     """Show an integration and its settings; secret values are masked."""
     store, registry, config_store = _open()
     integration = registry.get(name)
-    stored, shown = config_store.masked(name)
+    details = catalog.details(config_store, name)
     store.close()
-    schedule = shown.get("schedule") or integration.schedule
-    details = {
-        "name": name,
-        "title": integration.title,
-        "description": integration.description,
-        "version": integration.version,
-        "enabled": bool(stored and stored.enabled),
-        "schedule": schedule,
-        "cursor": stored.cursor if stored else None,
-        "settings": shown,
-    }
+    shown, schedule = details["settings"], details["schedule"]
     if as_json:
         print_json(details)
         return
@@ -125,7 +95,7 @@ def show(name: Name, as_json: JsonFlag = False) -> None:
     stdout.print(escape(integration.description))
     state = "enabled" if details["enabled"] else "disabled"
     stdout.print(f"{state}; schedule {schedule} (UTC); cursor {details['cursor'] or '(start)'}")
-    chosen = stored.settings if stored else {}
+    chosen = details["chosen"]
     table = Table("setting", "value", "", title="settings")
     for field in integration.Config.model_fields:
         if field not in shown:
@@ -299,9 +269,7 @@ def scheduler(
     """Run every enabled integration on its schedule; missed slots run once at start."""
     _log_to_stderr(logging.INFO)
     store, registry, _ = _open()
-    worker = Scheduler(
-        store.engine, registry, [sys.executable, "-c", _CHILD], max_parallel=max_parallel
-    )
+    worker = Scheduler(store.engine, registry, list(launch.COMMAND), max_parallel=max_parallel)
     stop_on_signals(worker)
     try:
         if once:

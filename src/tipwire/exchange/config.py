@@ -104,6 +104,18 @@ def secret_fields(model: type[BaseModel]) -> frozenset[str]:
     )
 
 
+class SettingsError(ConfigurationError):
+    """Settings that do not validate, with one (field, problem) pair per bad field or item."""
+
+    def __init__(
+        self, integration: str, problems: list[tuple[str, str]], message: str | None = None
+    ) -> None:
+        self.integration = integration
+        self.problems = problems
+        lines = "\n".join(f"  {problem}" for _, problem in problems)
+        super().__init__(message or f"invalid settings for {integration}:\n{lines}")
+
+
 def validate_settings(
     integration: str, model: type[IntegrationConfig], values: Mapping[str, Any]
 ) -> IntegrationConfig:
@@ -113,8 +125,11 @@ def validate_settings(
         return model.model_validate(dict(values))
     except ValidationError as exc:
         secrets = secret_fields(model)
-        problems = "\n".join(f"  {_describe(error, secrets)}" for error in exc.errors())
-        raise ConfigurationError(f"invalid settings for {integration}:\n{problems}") from None
+        problems = [
+            (".".join(str(part) for part in error["loc"]), _describe(error, secrets))
+            for error in exc.errors()
+        ]
+        raise SettingsError(integration, problems) from None
 
 
 def check_known(integration: str, model: type[IntegrationConfig], keys: Iterable[str]) -> None:
@@ -122,8 +137,13 @@ def check_known(integration: str, model: type[IntegrationConfig], keys: Iterable
     unknown = sorted(set(keys) - set(model.model_fields))
     if unknown:
         known = ", ".join(model.model_fields)
-        raise ConfigurationError(
-            f"{integration} has no setting {', '.join(unknown)} (its settings: {known})"
+        raise SettingsError(
+            integration,
+            [
+                (key, f"{key}: {integration} has no such setting (its settings: {known})")
+                for key in unknown
+            ],
+            f"{integration} has no setting {', '.join(unknown)} (its settings: {known})",
         )
 
 

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, delete, exists, insert, select, update
 
 from tipwire.errors import InvalidValueError, NotFoundError
 from tipwire.model import Status
-from tipwire.store.schema import IndicatorRow, table
+from tipwire.store.schema import (
+    EventIndicatorRow,
+    EventRow,
+    IndicatorRelationRow,
+    IndicatorRow,
+    table,
+)
 
 _ind = table(IndicatorRow)
+_ev = table(EventRow)
+_rel = table(IndicatorRelationRow)
+_ev_ind = table(EventIndicatorRow)
 
 
 def set_status(connection: Connection, indicator_id: int, status: Status) -> None:
@@ -35,3 +44,57 @@ def set_manual_score(connection: Connection, indicator_id: int, score: int | Non
     ).rowcount
     if not changed:
         raise NotFoundError(f"indicator {indicator_id} does not exist")
+
+
+def _must_exist(connection: Connection, source: object, what: str, object_id: int) -> None:
+    table_ = _ind if source is _ind else _ev
+    if not connection.execute(select(exists().where(table_.c.id == object_id))).scalar():
+        raise NotFoundError(f"{what} {object_id} does not exist")
+
+
+def relate_indicators(connection: Connection, a: int, b: int) -> bool:
+    """Relate two indicators; False if they already were."""
+    if a == b:
+        raise InvalidValueError("id", b, "is the indicator itself")
+    _must_exist(connection, _ind, "indicator", a)
+    _must_exist(connection, _ind, "indicator", b)
+    low, high = min(a, b), max(a, b)
+    known = select(exists().where(_rel.c.a_id == low, _rel.c.b_id == high))
+    if connection.execute(known).scalar():
+        return False
+    connection.execute(insert(_rel).values(a_id=low, b_id=high, created_at=datetime.now(UTC)))
+    return True
+
+
+def unrelate_indicators(connection: Connection, a: int, b: int) -> bool:
+    """Remove the relation between two indicators; False if there was none."""
+    low, high = min(a, b), max(a, b)
+    gone = connection.execute(delete(_rel).where(_rel.c.a_id == low, _rel.c.b_id == high))
+    return bool(gone.rowcount)
+
+
+def link_event_indicator(connection: Connection, event_id: int, indicator_id: int) -> bool:
+    """Relate an indicator to an event; False if it already was."""
+    _must_exist(connection, _ev, "event", event_id)
+    _must_exist(connection, _ind, "indicator", indicator_id)
+    known = select(
+        exists().where(_ev_ind.c.event_id == event_id, _ev_ind.c.indicator_id == indicator_id)
+    )
+    if connection.execute(known).scalar():
+        return False
+    connection.execute(
+        insert(_ev_ind).values(
+            event_id=event_id, indicator_id=indicator_id, created_at=datetime.now(UTC)
+        )
+    )
+    return True
+
+
+def unlink_event_indicator(connection: Connection, event_id: int, indicator_id: int) -> bool:
+    """Remove an indicator from an event; False if it was not related."""
+    gone = connection.execute(
+        delete(_ev_ind).where(
+            _ev_ind.c.event_id == event_id, _ev_ind.c.indicator_id == indicator_id
+        )
+    )
+    return bool(gone.rowcount)

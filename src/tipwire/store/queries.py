@@ -178,7 +178,7 @@ def _order(sort: str, allowed: Sequence[str], table: Any) -> Any:
     return column.desc() if sort.startswith("-") else column.asc()
 
 
-def _paging(limit: int, offset: int) -> tuple[int, int]:
+def paging(limit: int, offset: int) -> tuple[int, int]:
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidValueError("limit", limit, f"must be from 1 to {MAX_PAGE}")
     if offset < 0:
@@ -248,7 +248,7 @@ def _source_names(connection: Connection, owner: Any, ids: Iterable[int]) -> lis
 
 def list_indicators(connection: Connection, query: IndicatorQuery) -> Page[IndicatorView]:
     """Indicators matching ``query``, one page of them, with the total."""
-    limit, offset = _paging(query.limit, query.offset)
+    limit, offset = paging(query.limit, query.offset)
     base = select(_ind)
     if query.type is not None:
         base = base.where(_ind.c.type == query.type.value)
@@ -274,7 +274,7 @@ def list_indicators(connection: Connection, query: IndicatorQuery) -> Page[Indic
 
 def list_events(connection: Connection, query: EventQuery) -> Page[EventView]:
     """Events matching ``query``, one page of them, with the total."""
-    limit, offset = _paging(query.limit, query.offset)
+    limit, offset = paging(query.limit, query.offset)
     base = select(_ev)
     if query.type is not None:
         base = base.where(_ev.c.type == query.type.value)
@@ -362,7 +362,7 @@ def event_indicators(
     connection: Connection, event_id: int, limit: int = MAX_PAGE, offset: int = 0
 ) -> Page[IndicatorView]:
     """Pivot: the indicators related to an event."""
-    limit, offset = _paging(limit, offset)
+    limit, offset = paging(limit, offset)
     ids = select(_ev_ind.c.indicator_id).where(_ev_ind.c.event_id == event_id)
     total = connection.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
     query = select(_ind).where(_ind.c.id.in_(ids)).order_by(_ind.c.type, _ind.c.value)
@@ -407,3 +407,114 @@ def search(connection: Connection, text: str, limit: int = 50) -> SearchResult:
     indicators = exact + [v for v in contains if v.id not in seen]
     events = list_events(connection, EventQuery(search=text, limit=limit)).items
     return SearchResult(indicators[:limit], events)
+
+
+def indicator_attributes_many(
+    connection: Connection, indicator_ids: Sequence[int]
+) -> dict[int, list[AttributeView]]:
+    """Attributes of several indicators at once (for ``?with=attributes`` on a page)."""
+    found: dict[int, list[AttributeView]] = {i: [] for i in indicator_ids}
+    if not indicator_ids:
+        return found
+    rows = connection.execute(
+        select(_ind_attr, _src.c.name.label("source"))
+        .join(_src, _src.c.id == _ind_attr.c.source_id)
+        .where(_ind_attr.c.indicator_id.in_(list(indicator_ids)))
+        .order_by(_ind_attr.c.name, _ind_attr.c.first_seen, _ind_attr.c.id)
+    )
+    for r in rows:
+        found[r.indicator_id].append(
+            AttributeView(r.name, r.value, r.source, r.first_seen, r.last_seen)
+        )
+    return found
+
+
+def event_attributes_many(
+    connection: Connection, event_ids: Sequence[int]
+) -> dict[int, list[AttributeView]]:
+    """Attributes of several events at once (for ``?with=attributes`` on a page)."""
+    found: dict[int, list[AttributeView]] = {i: [] for i in event_ids}
+    if not event_ids:
+        return found
+    rows = connection.execute(
+        select(_ev_attr, _src.c.name.label("source"))
+        .join(_src, _src.c.id == _ev_attr.c.source_id)
+        .where(_ev_attr.c.event_id.in_(list(event_ids)))
+        .order_by(_ev_attr.c.name, _ev_attr.c.first_seen, _ev_attr.c.id)
+    )
+    for r in rows:
+        found[r.event_id].append(
+            AttributeView(r.name, r.value, r.source, r.first_seen, r.last_seen)
+        )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class SourceView:
+    """A source with its TLP and how many indicators and events it gave."""
+
+    id: int
+    name: str
+    tlp: str
+    indicators: int
+    events: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict form."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "tlp": self.tlp,
+            "indicators": self.indicators,
+            "events": self.events,
+        }
+
+
+def list_sources(connection: Connection, names: Sequence[str] | None = None) -> list[SourceView]:
+    """Every source (or those named), by name, with counts of what it gave."""
+    indicators = (
+        select(func.count())
+        .select_from(_ind_src)
+        .where(_ind_src.c.source_id == _src.c.id)
+        .scalar_subquery()
+    )
+    events = (
+        select(func.count())
+        .select_from(_ev_src)
+        .where(_ev_src.c.source_id == _src.c.id)
+        .scalar_subquery()
+    )
+    query = select(_src.c.id, _src.c.name, _src.c.tlp, indicators, events).order_by(_src.c.name)
+    if names is not None:
+        query = query.where(_src.c.name.in_(list(names)))
+    return [SourceView(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in connection.execute(query)]
+
+
+def event_key_of(connection: Connection, event_id: int) -> str:
+    """The stable key of an event, or NotFoundError."""
+    key = connection.execute(select(_ev.c.key).where(_ev.c.id == event_id)).scalar()
+    if key is None:
+        raise NotFoundError(f"event {event_id} does not exist")
+    return str(key)
+
+
+def event_ids_by_key(connection: Connection, keys: Sequence[str]) -> dict[str, int]:
+    """Event ids of the given keys (those that exist)."""
+    rows = connection.execute(select(_ev.c.key, _ev.c.id).where(_ev.c.key.in_(list(keys))))
+    return {key: int(event_id) for key, event_id in rows}
+
+
+def indicator_ids_by_value(
+    connection: Connection, pairs: Sequence[tuple[IndicatorType, str]]
+) -> dict[tuple[str, str], int]:
+    """Indicator ids of normalised (type, value) pairs (those that exist)."""
+    keys = {indicator_key(t.value, v): (t.value, v) for t, v in pairs}
+    found: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), 900):  # stays under SQLite's bound-parameter limit
+        chunk = list(keys)[start : start + 900]
+        rows = connection.execute(
+            select(_ind.c.key_hash, _ind.c.id).where(_ind.c.key_hash.in_(chunk))
+        )
+        for key_hash, indicator_id in rows:
+            found[keys[bytes(key_hash)]] = int(indicator_id)
+    return found

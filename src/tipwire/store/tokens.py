@@ -1,0 +1,139 @@
+"""Bearer and refresh tokens: issued at random, kept only as SHA-256 digests, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Connection, insert, or_, select, update
+
+from tipwire.identity.principal import Principal, PrincipalKind
+from tipwire.identity.roles import Role
+from tipwire.store.schema import ApiClientRow, TokenRow, UserRow, table
+
+_tokens = table(TokenRow)
+_users = table(UserRow)
+_clients = table(ApiClientRow)
+
+
+class TokenKind(StrEnum):
+    """A short-lived bearer token, or the longer-lived token that renews it."""
+
+    ACCESS = "access"
+    REFRESH = "refresh"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    """What a token request answers: the plaintext tokens, shown once."""
+
+    access_token: str
+    expires_in: int
+    refresh_token: str | None
+
+
+def digest(token: str) -> bytes:
+    """SHA-256 of a token: enough for random 256-bit tokens, and fast for every request."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+def _insert(
+    connection: Connection,
+    kind: TokenKind,
+    principal: Principal,
+    lifetime: timedelta,
+    parent_id: int | None,
+) -> tuple[int, str]:
+    prefix = "twa_" if kind is TokenKind.ACCESS else "twr_"
+    token = prefix + secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    new_id = connection.execute(
+        insert(_tokens).values(
+            digest=digest(token),
+            kind=kind.value,
+            principal_kind=principal.kind.value,
+            principal_id=principal.id,
+            parent_id=parent_id,
+            issued_at=now,
+            expires_at=now + lifetime,
+        )
+    ).inserted_primary_key
+    assert new_id is not None
+    return int(new_id[0]), token
+
+
+def issue(
+    connection: Connection,
+    principal: Principal,
+    access_lifetime: timedelta,
+    refresh_lifetime: timedelta | None,
+) -> IssuedTokens:
+    """Issue an access token, and a refresh token unless ``refresh_lifetime`` is None."""
+    parent_id, refresh = None, None
+    if refresh_lifetime is not None:
+        parent_id, refresh = _insert(
+            connection, TokenKind.REFRESH, principal, refresh_lifetime, None
+        )
+    _, access = _insert(connection, TokenKind.ACCESS, principal, access_lifetime, parent_id)
+    return IssuedTokens(access, int(access_lifetime.total_seconds()), refresh)
+
+
+def resolve(connection: Connection, token: str, kind: TokenKind) -> tuple[int, Principal] | None:
+    """The live token's id and its principal, or None if unknown, expired, revoked or disabled."""
+    row = connection.execute(
+        select(_tokens.c.id, _tokens.c.principal_kind, _tokens.c.principal_id).where(
+            _tokens.c.digest == digest(token),
+            _tokens.c.kind == kind.value,
+            _tokens.c.revoked_at.is_(None),
+            _tokens.c.expires_at > datetime.now(UTC),
+        )
+    ).first()
+    if row is None:
+        return None
+    principal_kind = PrincipalKind(row.principal_kind)
+    source = _users if principal_kind is PrincipalKind.USER else _clients
+    owner = connection.execute(
+        select(source.c.name, source.c.role, source.c.disabled).where(
+            source.c.id == row.principal_id
+        )
+    ).first()
+    if owner is None or owner.disabled:
+        return None
+    return row.id, Principal(principal_kind, row.principal_id, owner.name, Role(owner.role))
+
+
+def revoke(connection: Connection, token: str) -> bool:
+    """Revoke a token (a refresh token takes its access tokens with it); False if unknown."""
+    row = connection.execute(select(_tokens.c.id).where(_tokens.c.digest == digest(token))).first()
+    if row is None:
+        return False
+    revoke_id(connection, row.id)
+    return True
+
+
+def revoke_id(connection: Connection, token_id: int) -> None:
+    """Revoke the token with this id and those issued under it."""
+    connection.execute(
+        update(_tokens)
+        .where(
+            or_(_tokens.c.id == token_id, _tokens.c.parent_id == token_id),
+            _tokens.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+def revoke_all(connection: Connection, principal: Principal) -> None:
+    """Revoke every token of a principal (after a password change, a disable or a delete)."""
+    connection.execute(
+        update(_tokens)
+        .where(
+            _tokens.c.principal_kind == principal.kind.value,
+            _tokens.c.principal_id == principal.id,
+            _tokens.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=datetime.now(UTC))
+    )
