@@ -13,6 +13,13 @@ _hasher = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=1)
 _DUMMY = _hasher.hash("tipwire-no-such-account")
 
 
+def set_cost(time_cost: int, memory_kib: int) -> None:
+    """Change the cost of new hashes (old ones still verify): for tests and small machines."""
+    global _hasher, _DUMMY  # noqa: PLW0603
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+    _DUMMY = _hasher.hash("tipwire-no-such-account")
+
+
 def hash_secret(secret: str) -> str:
     """The argon2id hash of ``secret``, with its own random salt."""
     return _hasher.hash(secret)
