@@ -15,7 +15,6 @@ from tipwire.model import (
     Event,
     EventType,
     Indicator,
-    IndicatorRef,
     IndicatorType,
     IngestBatch,
     Relation,
@@ -43,8 +42,8 @@ def _attributes(items: Sequence[AttributeIn]) -> list[Attribute]:
     return [Attribute(a.name, a.value, a.seen_at) for a in items]
 
 
-def indicator(body: IndicatorIn) -> tuple[Indicator, list[Relation]]:
-    """The indicator a body describes and its relations to the indicators it names."""
+def indicator(body: IndicatorIn) -> tuple[Indicator, list[Indicator], list[Relation]]:
+    """The indicator a body describes, the indicators it names as related, and the relations."""
     made = Indicator(
         IndicatorType.parse(body.type),
         body.value,
@@ -54,15 +53,13 @@ def indicator(body: IndicatorIn) -> tuple[Indicator, list[Relation]]:
         first_seen=body.first_seen,
         last_seen=body.last_seen,
     )
-    relations = []
+    others = []
     for index, ref in enumerate(body.related_indicators):
         try:
-            other_type = IndicatorType.parse(ref.type)
-            other = IndicatorRef(other_type, other_type.normalise(ref.value))
+            others.append(Indicator(IndicatorType.parse(ref.type), ref.value))
         except InvalidValueError as exc:
             raise _at(f"related_indicators.{index}", exc) from None
-        relations.append(Relation(made.ref, other))
-    return made, relations
+    return made, others, [Relation.between(made, other) for other in others]
 
 
 def indicator_batches(
@@ -74,11 +71,11 @@ def indicator_batches(
     for index, body in enumerate(bodies):
         try:
             source = _source(body.source, principal)
-            made, relations = indicator(body)
+            made, others, relations = indicator(body)
         except InvalidValueError as exc:
             raise _at(str(index), exc) from None
         batch = batches.setdefault(source, IngestBatch(source))
-        batch.indicators.append(made)
+        batch.indicators.extend([made, *others])
         batch.relations.extend(relations)
         made_all.append(made)
     return list(batches.values()), made_all
@@ -107,10 +104,10 @@ def event_batches(
         batch.events.append(event)
         for position, nested in enumerate(body.indicators):
             try:
-                made, relations = indicator(nested)
+                made, others, relations = indicator(nested)
             except InvalidValueError as exc:
                 raise _at(f"{index}.indicators.{position}", exc) from None
-            batch.indicators.append(made)
+            batch.indicators.extend([made, *others])
             batch.relations.extend([*relations, Relation.between(event, made)])
         made_all.append(event)
     return list(batches.values()), made_all

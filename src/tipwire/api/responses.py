@@ -16,9 +16,9 @@ class Json(JSONResponse):
         return orjson.dumps(content, default=str)
 
 
-def listing(items: list[dict[str, Any]], total: int) -> Json:
+def listing(items: list[dict[str, Any]], total: int, status_code: int = 200) -> Json:
     """A page of results: ``{"data": [...], "total": n}``."""
-    return Json({"data": items, "total": total})
+    return Json({"data": items, "total": total}, status_code=status_code)
 
 
 def item(value: Any, status_code: int = 200) -> Json:

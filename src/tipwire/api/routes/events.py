@@ -126,7 +126,8 @@ def link_indicator(
                 event_id,
                 after={"indicator_id": body.id},
             )
-    return item({"event_id": event_id, "indicator_id": body.id, "created": created})
+    answer = {"event_id": event_id, "indicator_id": body.id, "created": created}
+    return item(answer, status_code=201 if created else 200)
 
 
 @router.delete("/{event_id}/indicators/{indicator_id}")

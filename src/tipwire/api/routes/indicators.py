@@ -159,7 +159,7 @@ def add_indicator_attribute(
             after={"name": body.name, "value": body.value},
         )
         found = queries.indicator_attributes(connection, indicator_id)
-    return listing([a.as_dict() for a in found], len(found))
+    return listing([a.as_dict() for a in found], len(found), status_code=201)
 
 
 @router.get("/{indicator_id}/sources")
@@ -208,7 +208,8 @@ def relate_indicator(
                 indicator_id,
                 after={"indicator_id": body.id},
             )
-    return item({"indicator_id": indicator_id, "related_id": body.id, "created": created})
+    answer = {"indicator_id": indicator_id, "related_id": body.id, "created": created}
+    return item(answer, status_code=201 if created else 200)
 
 
 @router.delete("/{indicator_id}/indicators/{other_id}")
