@@ -1,4 +1,4 @@
-"""Refuses request bodies over the size limit before anything reads them whole."""
+"""Refuses request bodies over the size limit before the application reads them."""
 
 from __future__ import annotations
 
@@ -7,41 +7,44 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tipwire.api.responses import errors
 
 
-class BodyTooLargeError(Exception):
-    """A request body grew past the limit while it was being read."""
-
-
 class BodyLimit:
-    """ASGI middleware: 413 for bodies over ``max_bytes``, declared or streamed."""
+    """ASGI middleware: 413 for bodies over ``max_bytes``, whether declared or streamed."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check the declared length, then count the bytes as they arrive."""
+        """Check the declared length; read a body of unknown length up to the limit first."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(scope, receive, send)
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
             return
-        seen = 0
-
-        async def counting() -> Message:
-            nonlocal seen
+        # Chunked: buffer it (at most the limit) so the application never sees a cut body.
+        messages: list[Message] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLargeError
-            return message
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
 
-        try:
-            await self.app(scope, counting, send)
-        except BodyTooLargeError:
-            await self._refuse(scope, receive, send)
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = f"the request body is larger than the limit of {self.max_bytes} bytes"
