@@ -2,12 +2,15 @@
 
 It starts the simulator, initialises a demo data dir, configures the sinkhole monitor for the
 documentation ranges and the keylogger monitor for the email domains the simulator treats as
-"our organisation", runs both once, shows what they found, and leaves the scheduler running
-them every minute, so each slot picks up the records that keep arriving (600 a minute).
+"our organisation", runs both once, shows what they found, and serves the API (and web UI)
+on http://127.0.0.1:8000 with the scheduler running both monitors every minute, so each slot
+picks up the records that keep arriving (600 a minute). It prints how to log in as the demo
+admin, whose generated password is kept in the demo data dir (mode 0600) across runs.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -21,6 +24,8 @@ DEMO_BLOCKS = "198.51.100.0/24,203.0.113.0/24,2001:db8:1000::/36"
 DEMO_DOMAINS = "example.com, example.org"
 DEMO_KEY = "demo-key"
 SIM_PORT = int(os.environ.get("TIPWIRE_DEMO_SIM_PORT", "8900"))
+PORT = int(os.environ.get("TIPWIRE_DEMO_PORT", "8000"))
+ADMIN = "admin"
 
 
 def tipwire(*args: str, check: bool = True) -> int:
@@ -41,6 +46,37 @@ def wait_for_port(port: int, seconds: float = 30.0) -> None:
                 return
         time.sleep(0.2)
     sys.exit(f"demo: the CTAC simulator did not start on port {port}")
+
+
+def admin_password(data_dir: Path) -> str:
+    """The demo admin's password: made (and the user created) on the first run, then reused."""
+    kept = data_dir / "demo-admin-password"
+    if kept.exists():
+        return kept.read_text().strip()
+    print(f"$ tipwire users create {ADMIN} --role admin --generate --json", flush=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tipwire",
+            "users",
+            "create",
+            ADMIN,
+            "--role",
+            "admin",
+            "--generate",
+            "--json",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        sys.exit(f"demo: cannot create the demo admin: {done.stderr.strip()}")
+    password = str(json.loads(done.stdout)["password"])
+    kept.touch(mode=0o600)
+    kept.write_text(password + "\n")
+    return password
 
 
 def main() -> None:
@@ -104,8 +140,16 @@ def main() -> None:
         tipwire("run", "ctac-keylogger", check=False)
         tipwire("runs", "ctac-sinkhole")
         tipwire("events", "list", "--limit", "10")
-        print("The scheduler now runs both monitors every minute; Ctrl-C stops it.", flush=True)
-        tipwire("scheduler", check=False)
+        password = admin_password(data_dir)
+        print(
+            f"\nTipWire is serving on http://127.0.0.1:{PORT}/ (API docs at /api/docs).\n"
+            f"Log in as user {ADMIN!r} with password {password!r}, or get an API token:\n"
+            f"  curl -d grant_type=password -d username={ADMIN} -d password={password} "
+            f"http://127.0.0.1:{PORT}/api/token\n"
+            "The scheduler runs both monitors every minute; Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        tipwire("serve", "--port", str(PORT), check=False)
     except KeyboardInterrupt:
         pass
     finally:
