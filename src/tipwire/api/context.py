@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -21,8 +20,6 @@ class AppContext:
     store: Store
     registry: Registry
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
-    # Runs started with "run now": kept so they are reaped, not left as zombies.
-    children: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
     def configs(self) -> ConfigStore:

@@ -21,27 +21,35 @@ def serve(
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="Do not run integrations on schedule here.")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes (one per core serves most).")
+    ] = 1,
 ) -> None:
     """Serve the API under /api (docs at /api/docs), running the scheduler alongside."""
     import uvicorn
-
-    from tipwire.api import create_app
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = Settings()
-    store = open_store(settings)
+    store = open_store(settings)  # refuse a database that is missing or behind, before forking
     registry = Registry.discover()
-    app = create_app(settings, store, registry)
     scheduler = None
     if not no_scheduler:
         scheduler = Scheduler(store.engine, registry, list(launch.COMMAND))
         threading.Thread(target=scheduler.run_forever, name="scheduler", daemon=True).start()
     stderr.print(f"TipWire API on http://{host}:{port}/api (docs at /api/docs)")
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            "tipwire.api.asgi:from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
     finally:
         if scheduler is not None:
             scheduler.stop()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from tipwire.identity.principal import Principal, PrincipalKind
 from tipwire.identity.roles import Role
@@ -83,26 +83,37 @@ def issue(
 
 def resolve(connection: Connection, token: str, kind: TokenKind) -> tuple[int, Principal] | None:
     """The live token's id and its principal, or None if unknown, expired, revoked or disabled."""
+    # One query for every request: the token with its owner, whichever table the owner is in.
+    user = and_(
+        _tokens.c.principal_kind == PrincipalKind.USER.value, _users.c.id == _tokens.c.principal_id
+    )
+    client = and_(
+        _tokens.c.principal_kind == PrincipalKind.CLIENT.value,
+        _clients.c.id == _tokens.c.principal_id,
+    )
     row = connection.execute(
-        select(_tokens.c.id, _tokens.c.principal_kind, _tokens.c.principal_id).where(
+        select(
+            _tokens.c.id,
+            _tokens.c.principal_kind,
+            _tokens.c.principal_id,
+            func.coalesce(_users.c.name, _clients.c.name).label("name"),
+            func.coalesce(_users.c.role, _clients.c.role).label("role"),
+            func.coalesce(_users.c.disabled, _clients.c.disabled).label("disabled"),
+        )
+        .select_from(_tokens.outerjoin(_users, user).outerjoin(_clients, client))
+        .where(
             _tokens.c.digest == digest(token),
             _tokens.c.kind == kind.value,
             _tokens.c.revoked_at.is_(None),
             _tokens.c.expires_at > datetime.now(UTC),
         )
     ).first()
-    if row is None:
+    if row is None or row.name is None or row.disabled:
         return None
-    principal_kind = PrincipalKind(row.principal_kind)
-    source = _users if principal_kind is PrincipalKind.USER else _clients
-    owner = connection.execute(
-        select(source.c.name, source.c.role, source.c.disabled).where(
-            source.c.id == row.principal_id
-        )
-    ).first()
-    if owner is None or owner.disabled:
-        return None
-    return row.id, Principal(principal_kind, row.principal_id, owner.name, Role(owner.role))
+    principal = Principal(
+        PrincipalKind(row.principal_kind), row.principal_id, row.name, Role(row.role)
+    )
+    return row.id, principal
 
 
 def revoke(connection: Connection, token: str) -> bool:

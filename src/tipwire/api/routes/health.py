@@ -21,5 +21,4 @@ def health(shared: Context) -> Json:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return Json({"status": "unavailable", "database": "unreachable"}, status_code=503)
-    shared.children[:] = [c for c in shared.children if c.poll() is None]
     return Json({"status": "ok", "database": "ok", "version": __version__})

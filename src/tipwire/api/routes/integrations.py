@@ -91,7 +91,6 @@ def run_integration(shared: Context, principal: Admin, name: Name) -> Json:
     """Start a run now, in the background; follow it in the runs log."""
     shared.configs.ready(name)  # refuse now, clearly, what the child would refuse later
     child = launch.start_run(name)
-    shared.children.append(child)
     with shared.store.write() as connection:
         audit.record(connection, principal.actor, "integration.run", "integration", name)
     return item({"name": name, "started": True, "pid": child.pid}, status_code=202)

@@ -1,0 +1,248 @@
+"""API under load: look-ups by value and event pages, over real HTTP on loopback.
+
+Stores N indicators (default 1,000,000) and E events (default 10,000, five indicators each),
+serves them with `tipwire serve` in its own process, and drives it with an asyncio httpx load
+generator (C connections) for D seconds per scenario. For SQLite and PostgreSQL it prints
+requests/s and p50/p95/p99 latency of:
+
+- look-up of an indicator by value (`GET /api/indicators?value=...`, random stored values);
+- a 100-event page (`GET /api/events?limit=100&offset=...`, random offsets);
+
+beside two baselines measured in the same run: `GET /api/health` (the server and HTTP floor:
+no token, one trivial query) and the same store queries called in-process (no HTTP, no auth).
+The load generator shares the machine's two cores with the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+
+from ingest import make_values
+from tipwire.identity import Role
+from tipwire.model import Event, EventType, Indicator, IngestBatch, Relation, Source
+from tipwire.store import Store, accounts, make_engine, queries
+
+TIPWIRE = str(Path(sys.executable).with_name("tipwire"))
+
+
+def populate(store: Store, indicators: int, events: int, seed: int) -> list[str]:
+    """Store the indicators and events; return the stored indicator values."""
+    values = make_values(indicators, seed)
+    start = time.perf_counter()
+    step = 100_000
+    for first in range(0, len(values), step):
+        chunk = values[first : first + step]
+        store.ingest(IngestBatch(Source("Bench"), indicators=[Indicator(t, v) for t, v in chunk]))
+    rng = random.Random(seed)
+    begin = datetime(2026, 1, 1, tzinfo=UTC)
+    for first in range(0, events, 1000):
+        batch = IngestBatch(Source("Bench events"))
+        for n in range(first, min(first + 1000, events)):
+            event = Event(f"Bench event {n}", EventType.MALWARE, begin + timedelta(minutes=n))
+            batch.events.append(event)
+            for type_, value in rng.sample(values, 5):
+                indicator = Indicator(type_, value)
+                batch.indicators.append(indicator)
+                batch.relations.append(Relation.between(event, indicator))
+        store.ingest(batch)
+    print(
+        f"  stored {indicators:,} indicators and {events:,} events in "
+        f"{time.perf_counter() - start:.0f} s",
+        flush=True,
+    )
+    return [v for _, v in values]
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def load(
+    base: str, token: str, paths: Callable[[], str], seconds: float, connections: int
+) -> tuple[float, list[float], int]:
+    """Requests/s, latencies (s) and failures of ``connections`` clients for ``seconds``."""
+    latencies: list[float] = []
+    failures = 0
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as http:
+        stop = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal failures
+            while time.perf_counter() < stop:
+                sent = time.perf_counter()
+                answer = await http.get(paths())
+                latencies.append(time.perf_counter() - sent)
+                if answer.status_code != 200:
+                    failures += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - began
+    return len(latencies) / elapsed, latencies, failures
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` fall, in milliseconds."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+def in_process(store: Store, call: Callable[[object], object], rounds: int) -> float:
+    """Median milliseconds of one store call, in-process."""
+    timings = []
+    with store.read() as connection:
+        for _ in range(rounds):
+            start = time.perf_counter()
+            call(connection)
+            timings.append(time.perf_counter() - start)
+    return statistics.median(timings) * 1000
+
+
+def run_case(name: str, env: dict[str, str], store: Store, args: argparse.Namespace) -> None:
+    """Populate, serve and load one database."""
+    print(f"{name}:", flush=True)
+    store.upgrade()
+    values = populate(store, args.indicators, args.events, args.seed)
+    with store.write() as connection:
+        client, secret = accounts.create_client(connection, "bench-load", Role.VIEWER)
+    client_id = client.client_id
+    port = free_port()
+    server = subprocess.Popen(
+        [TIPWIRE, "serve", "--port", str(port), "--no-scheduler", "--workers", str(args.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/api/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+            if time.monotonic() > deadline:
+                sys.exit("tipwire serve did not start")
+        assert client_id is not None
+        token = httpx.post(
+            f"{base}/api/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, secret),
+        ).json()["access_token"]
+        rng = random.Random(args.seed + 1)
+        pages = max(1, args.events // 100)
+        scenarios: list[tuple[str, str, Callable[[], str]]] = [
+            ("health (floor)", "", lambda: "/api/health"),
+            (
+                "look-up by value",
+                token,
+                lambda: "/api/indicators?" + httpx.QueryParams(value=rng.choice(values)).__str__(),
+            ),
+            (
+                "100-event page",
+                token,
+                lambda: f"/api/events?limit=100&offset={rng.randrange(pages) * 100}",
+            ),
+        ]
+        for label, bearer, paths in scenarios:
+            asyncio.run(load(base, bearer, paths, 1.0, args.connections))  # warm up
+            rate, latencies, failures = asyncio.run(
+                load(base, bearer, paths, args.seconds, args.connections)
+            )
+            print(
+                f"  {label:18} {rate:8,.0f} req/s  p50 {percentile(latencies, 0.50):6.1f} ms  "
+                f"p95 {percentile(latencies, 0.95):6.1f} ms  p99 {percentile(latencies, 0.99):6.1f}"
+                f" ms  failures {failures}",
+                flush=True,
+            )
+    finally:
+        server.terminate()
+        server.wait(20)
+    lookup = in_process(
+        store,
+        lambda c: queries.find_indicators(c, rng.choice(values)),
+        2000,  # type: ignore[arg-type]
+    )
+    page = in_process(
+        store,
+        lambda c: queries.list_events(  # type: ignore[arg-type]
+            c, queries.EventQuery(limit=100, offset=rng.randrange(pages) * 100)
+        ),
+        200,
+    )
+    print(
+        f"  in-process store call (no HTTP, no auth): look-up {lookup:.2f} ms, "
+        f"100-event page {page:.2f} ms (medians)",
+        flush=True,
+    )
+
+
+def main() -> None:
+    """Run the load on SQLite, then PostgreSQL."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--indicators", type=int, default=1_000_000)
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "TIPWIRE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    print(
+        f"API load: {args.connections} connections, {args.workers} server workers, "
+        f"{args.seconds:.0f} s per scenario"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'tipwire.db'}"
+        env = os.environ | {"TIPWIRE_DATA_DIR": tmp, "TIPWIRE_DATABASE_URL": url}
+        store = Store(make_engine(url))
+        run_case("SQLite", env, store, args)
+        store.close()
+        if args.skip_postgres:
+            return
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(args.postgres_url)
+        with admin.begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        pg_url = f"{args.postgres_url}?options=-csearch_path%3D{schema}"
+        try:
+            store = Store(make_engine(pg_url))
+            run_case("PostgreSQL", env | {"TIPWIRE_DATABASE_URL": pg_url}, store, args)
+            store.close()
+        finally:
+            with admin.begin() as connection:
+                connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
