@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from tipwire.cli import data, exchange, setup, sharing
+from tipwire.cli import data, exchange, notify, setup, sharing
 from tipwire.cli.common import console_error
 from tipwire.errors import TipwireError
 from tipwire.providers.ctac.cli import ctac_sim
@@ -22,6 +22,7 @@ setup.register(app)
 data.register(app)
 exchange.register(app)
 sharing.register(app)
+notify.register(app)
 app.command("ctac-sim")(ctac_sim)
 
 
