@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
     secret_key: str | None = None
+    # Notification deliveries: attempts, and the first wait between them (tripled each time).
+    notify_attempts: int = Field(default=4, ge=1, le=10)
+    notify_backoff_seconds: float = Field(default=2.0, ge=0, le=600)
 
     @property
     def effective_database_url(self) -> str:

@@ -14,9 +14,8 @@ import typer
 from tipwire.cli.common import open_store, stderr, stdout
 from tipwire.errors import InvalidValueError
 from tipwire.model import IndicatorType, Status, utc
-from tipwire.sharing import misp, tabular
+from tipwire.sharing import tabular
 from tipwire.sharing.blocklist import blocklist_lines, blocklist_type
-from tipwire.sharing.stix import StixSelection, build_bundle
 from tipwire.store.queries import IndicatorQuery
 
 export_app = typer.Typer(help="Export indicators and events for other tools.", no_args_is_help=True)
@@ -66,6 +65,10 @@ def export_stix(
 ) -> None:
     """A STIX 2.1 bundle: indicators, observables, events as Reports (no Whitelisted unless
     --status Whitelisted)."""
+    # Imported here: the STIX and MISP libraries take a while to load, and most commands
+    # never need them.
+    from tipwire.sharing.stix import StixSelection, build_bundle
+
     selection = StixSelection(
         status=Status.parse(status) if status else None, since=parse_since(since), event_id=event
     )
@@ -84,6 +87,8 @@ def export_misp(
     output: Output = None,
 ) -> None:
     """An event as MISP event JSON, its indicators as typed attributes."""
+    from tipwire.sharing import misp
+
     store = open_store()
     with store.read() as connection:
         text = misp.event_json(connection, event_id)
@@ -176,6 +181,8 @@ def push_misp(
     verify_tls: Annotated[bool, typer.Option(help="Check the server's certificate.")] = True,
 ) -> None:
     """Send an event to MISP (added, or updated if MISP has it already)."""
+    from tipwire.sharing import misp
+
     store = open_store()
     with store.read() as connection:
         event = misp.build_event(connection, event_id)

@@ -46,7 +46,9 @@ class Notifier:
     ) -> None:
         self.engine = engine
         self.settings = settings
-        self.backoff = backoff or Backoff()
+        self.backoff = backoff or Backoff(
+            attempts=settings.notify_attempts, first=settings.notify_backoff_seconds
+        )
         self.transport = transport
         self.clock = clock
 

@@ -10,14 +10,23 @@ from typing import Any
 import stix2
 from sqlalchemy import Connection
 
-from tipwire.model import IndicatorType, Status
+from tipwire.model import IndicatorType, Status, Tlp
 from tipwire.sharing.ids import stix_id
 from tipwire.sharing.observables import NO_PATTERN, observable
-from tipwire.sharing.tlp import STIX_MARKINGS, strictest
+from tipwire.sharing.tlp import strictest
 from tipwire.store import exports
 from tipwire.store.exports import EventRecord, IndicatorRecord, SourceRecord
 
 FAMILY_ATTRIBUTES = ("Malware Family", "Keylogger")
+# STIX 2.1 defines TLP 1.0 markings. AMBER+STRICT has no equal there: it maps to RED so that
+# a label is never loosened on the way out.
+STIX_MARKINGS = {
+    Tlp.CLEAR: stix2.TLP_WHITE,
+    Tlp.GREEN: stix2.TLP_GREEN,
+    Tlp.AMBER: stix2.TLP_AMBER,
+    Tlp.AMBER_STRICT: stix2.TLP_RED,
+    Tlp.RED: stix2.TLP_RED,
+}
 _INDICATOR_TYPES = {
     Status.ACTIVE.value: ["malicious-activity"],
     Status.WHITELISTED.value: ["benign"],
