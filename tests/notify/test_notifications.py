@@ -252,3 +252,19 @@ def test_backoff_waits_grow_exponentially() -> None:
     outcome = with_backoff(lambda: Attempt(ok=False, error="down"), backoff)
     assert waits == [1.0, 2.0, 4.0]
     assert (outcome.ok, outcome.attempts) == (False, 4)
+
+
+def test_the_documented_signature_check_accepts_a_real_delivery(
+    notifier: Notifier, receiver: Receiver
+) -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "notifications.md").read_text()
+    section = doc.split("## A SIEM subscribing to webhooks", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "notifications.md", "exec"), namespace)  # noqa: S102
+    notifier.add_rule(hook(receiver.url))
+    notifier.test("siem")
+    (request,) = receiver.requests
+    check = namespace["is_from_tipwire"]
+    assert check(SECRET, request.body, request.headers[webhook.SIGNATURE_HEADER])
+    assert not check(SECRET, request.body + b" ", request.headers[webhook.SIGNATURE_HEADER])
