@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    # Notification deliveries: attempts, and the first wait between them (tripled each time).
+    notify_attempts: int = Field(default=4, ge=1, le=10)
+    notify_backoff_seconds: float = Field(default=2.0, ge=0, le=600)
 
     @property
     def effective_database_url(self) -> str:

@@ -24,6 +24,7 @@ from tipwire.exchange.runlog import RunLog
 from tipwire.exchange.runs import RunStart, RunStatus, RunTotals
 from tipwire.exchange.secrets import Redactor
 from tipwire.model import IngestBatch
+from tipwire.notify.dispatch import Notifier
 from tipwire.store.engine import write_transaction
 from tipwire.store.ingest import ingest
 from tipwire.store.results import IngestResult
@@ -39,6 +40,8 @@ class RunOutcome:
     run_id: int | None
     status: RunStatus | None
     totals: RunTotals
+    event_keys: frozenset[str] = frozenset()
+    """Keys of the events the run's batches carried (new ones among them are notified)."""
 
     @property
     def error(self) -> str | None:
@@ -84,9 +87,14 @@ class Runner:
                 if start is None:
                     log.info("%s: skipped, it already ran since %s", name, not_before)
                     return RunOutcome(name, None, None, RunTotals())
-                return self._drive(ready, start, lease)
+                outcome = self._drive(ready, start, lease)
         finally:
             lease.release()
+        # After the lease is released, so a slow receiver never holds up the next run.
+        Notifier(self.engine, self.configs.settings).after_run(
+            name, outcome.run_id, outcome.status, outcome.event_keys
+        )
+        return outcome
 
     def _begin(self, name: str, lease: Lease, not_before: datetime | None) -> RunStart | None:
         with write_transaction(self.engine) as connection:
@@ -120,12 +128,14 @@ class Runner:
         run_log.info("%s started from cursor %r", name, start.cursor)
         totals = RunTotals(cursor=start.cursor)
         batches: Iterator[IngestBatch] | None = None
+        event_keys: set[str] = set()
         try:
             batches = iter(ready.integration().run(ready.config, context))
             for batch in batches:
                 totals = self._commit(
                     name, start.run_id, lease, batch, context.take_tally(), totals
                 )
+                event_keys.update(event.key for event in batch.events)
                 run_log.info("batch %d committed, cursor %r", totals.batches, totals.cursor)
         except BaseException as exc:
             totals = totals.failed(redact(_describe(exc)))
@@ -135,14 +145,14 @@ class Runner:
             self._finish(start.run_id, RunStatus.FAILED, totals)
             if not isinstance(exc, Exception):
                 raise
-            return RunOutcome(name, start.run_id, RunStatus.FAILED, totals)
+            return RunOutcome(name, start.run_id, RunStatus.FAILED, totals, frozenset(event_keys))
         finally:
             _close(batches)
         totals = totals.plus(context.take_tally(), None, None)
         status = RunStatus.PARTIAL if totals.malformed else RunStatus.SUCCESS
         self._finish(start.run_id, status, totals)
         run_log.info("%s finished: %s", name, status.value)
-        return RunOutcome(name, start.run_id, status, totals)
+        return RunOutcome(name, start.run_id, status, totals, frozenset(event_keys))
 
     def _commit(
         self,

@@ -349,3 +349,47 @@ class AuditRow(Base):
     after: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+
+
+class NotificationRuleRow(Base):
+    """A rule that sends a notification on a new event or a run that fails or ends partial."""
+
+    __tablename__ = "notification_rules"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    trigger: Mapped[str] = mapped_column(String(32))
+    # Optional filters: only this integration's runs and events, only this event type.
+    integration: Mapped[str | None] = mapped_column(String(64))
+    event_type: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    # A webhook's URL, or an email's recipients separated by commas.
+    target: Mapped[str] = mapped_column(Text)
+    # JSON of the channel's other settings (SMTP host, port, sender, ...); never a secret.
+    settings: Mapped[str] = mapped_column(Text, default="{}")
+    # A Fernet token: the webhook's signing secret or the SMTP password; never plaintext.
+    secret: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NotificationDeliveryRow(Base):
+    """One notification sent (or tried) under a rule: its attempts and how the last one ended."""
+
+    __tablename__ = "notification_deliveries"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("notification_rules.id", ondelete="CASCADE"))
+    # event.created, run.failed, run.partial or test; with the event or run it is about.
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    # One delivery per rule and subject: a subject seen again is never notified twice.
+    __table_args__ = (
+        UniqueConstraint("rule_id", "kind", "subject_id"),
+        Index("ix_notification_deliveries_created_at", "created_at"),
+    )

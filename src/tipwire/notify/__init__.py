@@ -1,0 +1,1 @@
+"""Notifications: rules that tell people and systems about new events and failing runs."""
