@@ -25,8 +25,8 @@ class AuthError(Exception):
         super().__init__(message)
 
 
-def context(request: Request) -> AppContext:
-    """The server's shared context."""
+async def context(request: Request) -> AppContext:
+    """The server's shared context (async: no thread hop for a dictionary read)."""
     shared: AppContext = request.app.state.context
     return shared
 
@@ -51,7 +51,7 @@ def caller(
 def require(role: Role) -> Callable[[Principal], Principal]:
     """A dependency that lets through callers whose role is at least ``role``."""
 
-    def check(principal: Annotated[Principal, Depends(caller)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(caller)]) -> Principal:
         if not principal.role.allows(role):
             raise AuthError(403, f"this needs the {role.value} role; yours is {principal.role}")
         return principal
