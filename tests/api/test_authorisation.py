@@ -18,6 +18,9 @@ NEEDS = {
     ("PUT", "/api/indicators/{indicator_id}"): Role.ANALYST,
     ("POST", "/api/indicators/{indicator_id}/attributes"): Role.ANALYST,
     ("POST", "/api/indicators/{indicator_id}/indicators"): Role.ANALYST,
+    ("DELETE", "/api/indicators/{indicator_id}/attributes/{attribute_id}"): Role.ANALYST,
+    ("POST", "/api/events/{event_id}/attributes"): Role.ANALYST,
+    ("DELETE", "/api/events/{event_id}/attributes/{attribute_id}"): Role.ANALYST,
     ("DELETE", "/api/indicators/{indicator_id}/indicators/{other_id}"): Role.ANALYST,
     ("POST", "/api/events"): Role.ANALYST,
     ("POST", "/api/events/consume"): Role.ANALYST,
@@ -45,6 +48,7 @@ PATH_VALUES = {
     "{event_id}": "1",
     "{rule_id}": "1",
     "{name}": "ctac-sinkhole",
+    "{attribute_id}": "1",
     "{user_id}": "1",
     "{client_id}": "1",
 }

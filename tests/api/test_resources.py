@@ -133,6 +133,23 @@ def test_events_consume_with_nested_indicators_and_pivots(client: httpx.Client, 
         f"/api/events/{event_id}/indicators/{fqdn_id}", headers=headers[Role.ANALYST]
     )
     assert removed.json()["data"]["removed"] is True
+    noted = client.post(
+        f"/api/events/{event_id}/attributes",
+        json={"name": "Decision", "value": "reset passwords"},
+        headers=headers[Role.ANALYST],
+    )
+    assert noted.status_code == 201
+    decision = next(a for a in noted.json()["data"] if a["name"] == "Decision")
+    assert decision["source"] == "analyst"
+    gone = client.delete(
+        f"/api/events/{event_id}/attributes/{decision['id']}", headers=headers[Role.ANALYST]
+    )
+    assert gone.status_code == 200
+    names = [
+        a["name"]
+        for a in client.get(f"/api/events/{event_id}/attributes", headers=viewer).json()["data"]
+    ]
+    assert names == ["Campaign"]
     missing = client.get("/api/events/999999", headers=viewer)
     assert missing.status_code == 404
     assert "999999" in missing.json()["errors"][0]["message"]
@@ -179,6 +196,12 @@ def test_attributes_and_relations_by_id(client: httpx.Client, headers: H) -> Non
     )
     assert added.status_code == 201
     assert [(a["name"], a["source"]) for a in added.json()["data"]] == [("Country", "analyst")]
+    attribute_id = added.json()["data"][0]["id"]
+    dropped = client.delete(f"/api/indicators/{ip_id}/attributes/{attribute_id}", headers=analyst)
+    assert dropped.status_code == 200
+    assert client.get(f"/api/indicators/{ip_id}/attributes", headers=analyst).json()["total"] == 0
+    again = client.delete(f"/api/indicators/{ip_id}/attributes/{attribute_id}", headers=analyst)
+    assert again.status_code == 404
     related = client.post(
         f"/api/indicators/{ip_id}/indicators", json={"id": url_id}, headers=analyst
     )

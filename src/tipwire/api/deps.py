@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -48,7 +48,7 @@ def caller(
     return found[1]
 
 
-def require(role: Role) -> Callable[[Principal], Principal]:
+def require(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through callers whose role is at least ``role``."""
 
     async def check(principal: Annotated[Principal, Depends(caller)]) -> Principal:

@@ -8,9 +8,12 @@ from sqlalchemy import Connection, delete, exists, insert, select, update
 
 from tipwire.errors import InvalidValueError, NotFoundError
 from tipwire.model import Status
+from tipwire.store.keys import attribute_key
 from tipwire.store.schema import (
+    EventAttributeRow,
     EventIndicatorRow,
     EventRow,
+    IndicatorAttributeRow,
     IndicatorRelationRow,
     IndicatorRow,
     table,
@@ -20,6 +23,8 @@ _ind = table(IndicatorRow)
 _ev = table(EventRow)
 _rel = table(IndicatorRelationRow)
 _ev_ind = table(EventIndicatorRow)
+_ind_attr = table(IndicatorAttributeRow)
+_ev_attr = table(EventAttributeRow)
 
 
 def set_status(connection: Connection, indicator_id: int, status: Status) -> None:
@@ -98,3 +103,47 @@ def unlink_event_indicator(connection: Connection, event_id: int, indicator_id: 
         )
     )
     return bool(gone.rowcount)
+
+
+def add_event_attribute(
+    connection: Connection, event_id: int, source_id: int, name: str, value: str
+) -> None:
+    """Add an analyst's attribute to an event, or see it again (its last_seen moves)."""
+    _must_exist(connection, _ev, "event", event_id)
+    now = datetime.now(UTC)
+    key = attribute_key(name, value)
+    seen = connection.execute(
+        update(_ev_attr)
+        .where(
+            _ev_attr.c.event_id == event_id,
+            _ev_attr.c.source_id == source_id,
+            _ev_attr.c.key_hash == key,
+        )
+        .values(last_seen=now)
+    ).rowcount
+    if not seen:
+        connection.execute(
+            insert(_ev_attr).values(
+                event_id=event_id,
+                source_id=source_id,
+                key_hash=key,
+                name=name,
+                value=value,
+                first_seen=now,
+                last_seen=now,
+            )
+        )
+
+
+def remove_attribute(connection: Connection, owner: str, owner_id: int, attribute_id: int) -> None:
+    """Remove one attribute of an indicator or event, or NotFoundError."""
+    attributes, column = (
+        (_ind_attr, _ind_attr.c.indicator_id)
+        if owner == "indicator"
+        else (_ev_attr, _ev_attr.c.event_id)
+    )
+    gone = connection.execute(
+        delete(attributes).where(attributes.c.id == attribute_id, column == owner_id)
+    ).rowcount
+    if not gone:
+        raise NotFoundError(f"{owner} {owner_id} has no attribute {attribute_id}")

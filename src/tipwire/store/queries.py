@@ -117,6 +117,7 @@ class EventView:
 class AttributeView:
     """An attribute with its source and when it was first and last seen."""
 
+    id: int
     name: str
     value: str
     source: str
@@ -126,6 +127,7 @@ class AttributeView:
     def as_dict(self) -> dict[str, Any]:
         """Plain dict form, with times as ISO 8601 strings."""
         return {
+            "id": self.id,
             "name": self.name,
             "value": self.value,
             "source": self.source,
@@ -344,7 +346,7 @@ def indicator_attributes(connection: Connection, indicator_id: int) -> list[Attr
         .where(_ind_attr.c.indicator_id == indicator_id)
         .order_by(_ind_attr.c.name, _ind_attr.c.first_seen, _ind_attr.c.id)
     )
-    return [AttributeView(r.name, r.value, r.source, r.first_seen, r.last_seen) for r in rows]
+    return [AttributeView(r.id, r.name, r.value, r.source, r.first_seen, r.last_seen) for r in rows]
 
 
 def event_attributes(connection: Connection, event_id: int) -> list[AttributeView]:
@@ -355,7 +357,7 @@ def event_attributes(connection: Connection, event_id: int) -> list[AttributeVie
         .where(_ev_attr.c.event_id == event_id)
         .order_by(_ev_attr.c.name, _ev_attr.c.first_seen, _ev_attr.c.id)
     )
-    return [AttributeView(r.name, r.value, r.source, r.first_seen, r.last_seen) for r in rows]
+    return [AttributeView(r.id, r.name, r.value, r.source, r.first_seen, r.last_seen) for r in rows]
 
 
 def event_indicators(
@@ -424,7 +426,7 @@ def indicator_attributes_many(
     )
     for r in rows:
         found[r.indicator_id].append(
-            AttributeView(r.name, r.value, r.source, r.first_seen, r.last_seen)
+            AttributeView(r.id, r.name, r.value, r.source, r.first_seen, r.last_seen)
         )
     return found
 
@@ -444,7 +446,7 @@ def event_attributes_many(
     )
     for r in rows:
         found[r.event_id].append(
-            AttributeView(r.name, r.value, r.source, r.first_seen, r.last_seen)
+            AttributeView(r.id, r.name, r.value, r.source, r.first_seen, r.last_seen)
         )
     return found
 

@@ -11,9 +11,10 @@ from tipwire.api import consume, embedding
 from tipwire.api.deps import Analyst, Context, Viewer
 from tipwire.api.responses import Json, item, listing
 from tipwire.api.routes.common import Limit, ObjectId, Offset, With
-from tipwire.api.schemas import MAX_CONSUME, EventIn, RelationIn
-from tipwire.model import EventType
+from tipwire.api.schemas import MAX_CONSUME, AttributeIn, EventIn, RelationIn
+from tipwire.model import EventType, Source, Tlp
 from tipwire.store import audit, curation, queries
+from tipwire.store.sources import source_id
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -156,6 +157,49 @@ def event_attributes(shared: Context, _principal: Viewer, event_id: ObjectId) ->
         queries.get_event(connection, event_id)
         found = queries.event_attributes(connection, event_id)
     return listing([a.as_dict() for a in found], len(found))
+
+
+@router.post("/{event_id}/attributes", status_code=201)
+def add_event_attribute(
+    shared: Context, principal: Analyst, event_id: ObjectId, body: AttributeIn
+) -> Json:
+    """Add an attribute to an event, under the caller's name as its source."""
+    with shared.store.write() as connection:
+        source = source_id(connection, Source(principal.name, Tlp.AMBER))
+        curation.add_event_attribute(connection, event_id, source, body.name, body.value)
+        audit.record(
+            connection,
+            principal.actor,
+            "event.attribute.add",
+            "event",
+            event_id,
+            after={"name": body.name, "value": body.value},
+        )
+        found = queries.event_attributes(connection, event_id)
+    return listing([a.as_dict() for a in found], len(found), status_code=201)
+
+
+@router.delete("/{event_id}/attributes/{attribute_id}")
+def remove_event_attribute(
+    shared: Context, principal: Analyst, event_id: ObjectId, attribute_id: ObjectId
+) -> Json:
+    """Remove one attribute of an event."""
+    with shared.store.write() as connection:
+        before = [
+            a.as_dict()
+            for a in queries.event_attributes(connection, event_id)
+            if a.id == attribute_id
+        ]
+        curation.remove_attribute(connection, "event", event_id, attribute_id)
+        audit.record(
+            connection,
+            principal.actor,
+            "event.attribute.remove",
+            "event",
+            event_id,
+            before=before[0] if before else None,
+        )
+    return item({"id": attribute_id, "removed": True})
 
 
 @router.get("/{event_id}/sources")

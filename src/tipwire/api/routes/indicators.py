@@ -162,6 +162,29 @@ def add_indicator_attribute(
     return listing([a.as_dict() for a in found], len(found), status_code=201)
 
 
+@router.delete("/{indicator_id}/attributes/{attribute_id}")
+def remove_indicator_attribute(
+    shared: Context, principal: Analyst, indicator_id: ObjectId, attribute_id: ObjectId
+) -> Json:
+    """Remove one attribute of an indicator."""
+    with shared.store.write() as connection:
+        before = [
+            a.as_dict()
+            for a in queries.indicator_attributes(connection, indicator_id)
+            if a.id == attribute_id
+        ]
+        curation.remove_attribute(connection, "indicator", indicator_id, attribute_id)
+        audit.record(
+            connection,
+            principal.actor,
+            "indicator.attribute.remove",
+            "indicator",
+            indicator_id,
+            before=before[0] if before else None,
+        )
+    return item({"id": attribute_id, "removed": True})
+
+
 @router.get("/{indicator_id}/sources")
 def indicator_sources(shared: Context, _principal: Viewer, indicator_id: ObjectId) -> Json:
     """The sources that reported the indicator."""
