@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from tipwire.cli import data, exchange, setup
+from tipwire.cli import data, exchange, imports, setup
 from tipwire.cli.common import console_error
 from tipwire.errors import TipwireError
 from tipwire.providers.ctac.cli import ctac_sim
@@ -21,6 +21,7 @@ app = typer.Typer(
 setup.register(app)
 data.register(app)
 exchange.register(app)
+imports.register(app)
 app.command("ctac-sim")(ctac_sim)
 
 
