@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -80,6 +79,6 @@ class Site:
 
 
 @pytest.fixture
-def site(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Site]:
+def site(engine: Engine, database_url: str, tmp_path: Path) -> Site:
     """A site on a migrated SQLite file, then on a PostgreSQL schema."""
-    yield Site(engine, database_url, tmp_path / "data")
+    return Site(engine, database_url, tmp_path / "data")

@@ -46,7 +46,7 @@ def test_columns_are_found_by_name_whatever_their_order() -> None:
     with ReportReader(EVENT6) as reader:
         columns = sinkhole_columns(reader.header, EVENT6.name)
         (chunk,) = reader.chunks()
-    hit = sinkhole_hit(columns, chunk.rows[0], chunk.lines[0])
+    hit = sinkhole_hit(columns, chunk.row(0), chunk.lines[0])
     assert (hit.src_ip, hit.http_host, hit.malware_family) == (
         "2001:db8:10::5",
         "sink6.example.net",
@@ -64,7 +64,7 @@ def test_the_legacy_drone_report_uses_its_own_column_names() -> None:
     with ReportReader(DRONE) as reader:
         columns = sinkhole_columns(reader.header, DRONE.name)
         (chunk,) = reader.chunks()
-    hit = sinkhole_hit(columns, chunk.rows[0], chunk.lines[0])
+    hit = sinkhole_hit(columns, chunk.row(0), chunk.lines[0])
     assert hit.src_ip == "198.51.100.44"
     assert hit.malware_family == "conficker"  # from `family`: `infection` is empty
     assert (hit.http_host, hit.http_url, hit.http_agent) == (

@@ -106,12 +106,13 @@ def _sinkhole_hits(
 ) -> list[tuple[ReportHit, str]]:
     """The chunk's rows from monitored blocks, as hits paired with their block."""
     _count_read(chunk, report)
-    rows, lines = chunk.rows, chunk.lines
+    lines = chunk.lines
     address = columns.index["src_ip"]
     assert address is not None  # a required column
-    found = networks.match([row[address] for row in rows])
+    addresses = chunk.column(address)
+    found = networks.match(addresses)
     for position in found.invalid.tolist():
-        value = rows[position][address].strip()
+        value = addresses[position].strip()
         reason = (
             "src_ip is empty" if not value else f"src_ip {value[:_SAMPLE]!r} is not an IP address"
         )
@@ -119,7 +120,7 @@ def _sinkhole_hits(
     matched = []
     for position, block in found.hits():
         try:
-            matched.append((sinkhole_hit(columns, rows[position], lines[position]), block))
+            matched.append((sinkhole_hit(columns, chunk.row(position), lines[position]), block))
         except InvalidValueError as exc:
             report.skip(lines[position], str(exc)[:200])
     return matched
@@ -130,12 +131,13 @@ def _accounts(
 ) -> list[tuple[CompromisedAccount, str]]:
     """The chunk's accounts of monitored domains, paired with their domain."""
     _count_read(chunk, report)
-    rows, lines = chunk.rows, chunk.lines
+    lines = chunk.lines
     email = columns.index["email"]
     assert email is not None  # a required column
-    found = domains.match([row[email].strip() for row in rows])
+    emails = [value.strip() for value in chunk.column(email)]
+    found = domains.match(emails)
     for position in found.invalid.tolist():
-        value = rows[position][email].strip()
+        value = emails[position]
         reason = (
             "email is empty" if not value else f"email {value[:_SAMPLE]!r} is not an email address"
         )
@@ -143,14 +145,16 @@ def _accounts(
     matched = []
     for position, domain in found.hits():
         try:
-            matched.append((compromised_account(columns, rows[position], lines[position]), domain))
+            matched.append(
+                (compromised_account(columns, chunk.row(position), lines[position]), domain)
+            )
         except InvalidValueError as exc:
             report.skip(lines[position], str(exc)[:200])
     return matched
 
 
 def _count_read(chunk: Chunk, report: FileReport) -> None:
-    report.rows += len(chunk.rows) + len(chunk.malformed)
+    report.rows += len(chunk) + len(chunk.malformed)
     for line, reason in chunk.malformed:
         report.skip(line, reason)
 
