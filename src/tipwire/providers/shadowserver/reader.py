@@ -89,7 +89,7 @@ class ReportReader:
         self._buffer: list[str] = []  # whole lines read ahead
         self._tail = ""  # the start of a line whose end is not read yet
         self._eof = False
-        first = self._next_lines(1)
+        first = self._balanced(self._next_lines(1))
         self._line = len(first)  # lines handed out so far
         try:
             header = next(csv.reader(first), None) if first else None
@@ -137,8 +137,11 @@ class ReportReader:
             self._buffer += parts
         lines = self._buffer[:count]
         del self._buffer[:count]
-        # A quoted field with a line break may run past the cut: read on until it closes.
-        while lines and sum(line.count('"') for line in lines) % 2:
+        return lines
+
+    def _balanced(self, lines: list[str]) -> list[str]:
+        """The lines, and more if a quoted field with a line break runs past the last one."""
+        while "".join(lines).count('"') % 2:
             more = self._next_lines(1)
             if not more:
                 break
@@ -149,7 +152,7 @@ class ReportReader:
         """Sort a chunk's lines into plain rows, other rows, and malformed rows."""
         width = len(self.header)
         quotes, separators = 2 * width, width - 1
-        quoted = [line.count('"') == quotes and line.count('","') == separators for line in lines]
+        quoted = [line.count('","') == separators and line.count('"') == quotes for line in lines]
         if all(quoted):
             numbers = list(range(first_line, first_line + len(lines)))
             return Chunk(number, numbers, texts=list(lines), quoted=True, width=width)
@@ -158,6 +161,13 @@ class ReportReader:
         if all(plain):
             numbers = list(range(first_line, first_line + len(lines)))
             return Chunk(number, numbers, texts=list(lines), quoted=False, width=width)
+        # Only a line that is not plain may open a quoted field that ends in a later line.
+        more = len(lines)
+        lines = self._balanced(lines)
+        self._line += len(lines) - more
+        if len(lines) > more:
+            quoted += [False] * (len(lines) - more)
+            plain += [False] * (len(lines) - more)
         return self._mixed(number, lines, first_line, quoted, plain)
 
     def _mixed(
