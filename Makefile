@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/match_networks.py
 	$(BIN)/python bench/match_domains.py
 	$(BIN)/python bench/sinkhole_e2e.py
+	$(BIN)/python bench/shadowserver_import.py
 
 demo: $(STAMP)
 	$(BIN)/python -m tipwire.demo

@@ -17,7 +17,7 @@ def test_a_third_party_plugin_is_discovered_once_installed(site_factory: type[Si
     listed = site.tipwire("integrations", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     names = [entry["name"] for entry in json.loads(listed.stdout)]
-    assert names == ["ctac-keylogger", "ctac-sinkhole", FEED, NAME]
+    assert names == ["ctac-keylogger", "ctac-sinkhole", FEED, NAME, "shadowserver", "stealer-logs"]
     site.env.pop("PYTHONPATH")
     without = json.loads(site.tipwire("integrations", "list", "--json").stdout)
     assert FEED not in [entry["name"] for entry in without]

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from tipwire.cli import accounts, data, exchange, notify, server, setup, sharing
+from tipwire.cli import accounts, data, exchange, imports, notify, server, setup, sharing
 from tipwire.cli.common import console_error
 from tipwire.errors import TipwireError
 from tipwire.providers.ctac.cli import ctac_sim
@@ -25,6 +25,7 @@ accounts.register(app)
 server.register(app)
 sharing.register(app)
 notify.register(app)
+imports.register(app)
 app.command("ctac-sim")(ctac_sim)
 
 

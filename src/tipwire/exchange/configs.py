@@ -151,6 +151,17 @@ class ConfigStore:
         config = self._validated(name, integration, stored.settings)
         return Ready(integration, config, stored.cursor)
 
+    def validated(self, name: str) -> IntegrationConfig:
+        """An integration's decrypted, validated settings, enabled or not (for imports)."""
+        integration = self.registry.get(name)
+        with self.engine.connect() as connection:
+            stored = load(connection, name)
+        if stored is None:
+            raise ConfigurationError(
+                f"{name} is not configured: tipwire integrations configure {name} --set ..."
+            )
+        return self._validated(name, integration, stored.settings)
+
     def masked(self, name: str) -> tuple[StoredIntegration | None, dict[str, Any]]:
         """The stored row and every setting's value as shown to people: secrets masked."""
         integration = self.registry.get(name)
