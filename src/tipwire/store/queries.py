@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection, Select, func, or_, select
+from sqlalchemy import Connection, Select, bindparam, func, or_, select
 
 from tipwire.errors import InvalidValueError, NotFoundError
 from tipwire.model import EventType, IndicatorType, Status
@@ -193,8 +193,34 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _indicator_views(connection: Connection, query: Select[Any]) -> list[IndicatorView]:
-    rows = connection.execute(query).all()
+def _sources_of(owner: Any) -> Select[Any]:
+    """(owner id, source name) for the owners in ``:ids``; ``owner`` is a link-table column."""
+    link = owner.table
+    return (
+        select(owner, _src.c.name)
+        .join(_src, _src.c.id == link.c.source_id)
+        .where(owner.in_(bindparam("ids", expanding=True)))
+        .order_by(_src.c.name)
+    )
+
+
+# The statements every look-up runs, built once: building one costs more than running it.
+_INDICATOR_SOURCES = _sources_of(_ind_src.c.indicator_id)
+_EVENT_SOURCES = _sources_of(_ev_src.c.event_id)
+_INDICATOR_COUNTERS = (
+    select(_ind_cnt.c.indicator_id, _ind_cnt.c.name, func.sum(_ind_cnt.c.value))
+    .where(_ind_cnt.c.indicator_id.in_(bindparam("ids", expanding=True)))
+    .group_by(_ind_cnt.c.indicator_id, _ind_cnt.c.name)
+)
+_INDICATOR_BY_ID = select(_ind).where(_ind.c.id == bindparam("id"))
+_INDICATORS_BY_KEY = select(_ind).where(_ind.c.key_hash.in_(bindparam("keys", expanding=True)))
+_EVENT_BY_ID = select(_ev).where(_ev.c.id == bindparam("id"))
+
+
+def _indicator_views(
+    connection: Connection, query: Select[Any], params: dict[str, Any] | None = None
+) -> list[IndicatorView]:
+    rows = connection.execute(query, params or {}).all()
     views = [
         IndicatorView(
             r.id,
@@ -211,41 +237,27 @@ def _indicator_views(connection: Connection, query: Select[Any]) -> list[Indicat
     ]
     if views:
         by_id = {v.id: v for v in views}
-        for indicator_id, name in _source_names(connection, _ind_src.c.indicator_id, by_id):
+        ids = {"ids": list(by_id)}
+        for indicator_id, name in connection.execute(_INDICATOR_SOURCES, ids):
             by_id[indicator_id].sources.append(name)
-        totals = connection.execute(
-            select(_ind_cnt.c.indicator_id, _ind_cnt.c.name, func.sum(_ind_cnt.c.value))
-            .where(_ind_cnt.c.indicator_id.in_(by_id))
-            .group_by(_ind_cnt.c.indicator_id, _ind_cnt.c.name)
-        )
-        for indicator_id, name, total in totals:
+        for indicator_id, name, total in connection.execute(_INDICATOR_COUNTERS, ids):
             by_id[indicator_id].counters[name] = int(total)
     return views
 
 
-def _event_views(connection: Connection, query: Select[Any]) -> list[EventView]:
-    rows = connection.execute(query).all()
+def _event_views(
+    connection: Connection, query: Select[Any], params: dict[str, Any] | None = None
+) -> list[EventView]:
+    rows = connection.execute(query, params or {}).all()
     views = [
         EventView(r.id, r.title, r.type, r.happened_at, r.description, r.created_at, r.updated_at)
         for r in rows
     ]
     if views:
         by_id = {v.id: v for v in views}
-        for event_id, name in _source_names(connection, _ev_src.c.event_id, by_id):
+        for event_id, name in connection.execute(_EVENT_SOURCES, {"ids": list(by_id)}):
             by_id[event_id].sources.append(name)
     return views
-
-
-def _source_names(connection: Connection, owner: Any, ids: Iterable[int]) -> list[tuple[int, str]]:
-    """(owner id, source name) for the owners in ``ids``; ``owner`` is a link-table column."""
-    link = owner.table
-    query = (
-        select(owner, _src.c.name)
-        .join(_src, _src.c.id == link.c.source_id)
-        .where(owner.in_(list(ids)))
-        .order_by(_src.c.name)
-    )
-    return [(owner_id, name) for owner_id, name in connection.execute(query)]
 
 
 def list_indicators(connection: Connection, query: IndicatorQuery) -> Page[IndicatorView]:
@@ -308,7 +320,7 @@ def list_events(connection: Connection, query: EventQuery) -> Page[EventView]:
 
 def get_indicator(connection: Connection, indicator_id: int) -> IndicatorView:
     """One indicator by id, or NotFoundError."""
-    views = _indicator_views(connection, select(_ind).where(_ind.c.id == indicator_id))
+    views = _indicator_views(connection, _INDICATOR_BY_ID, {"id": indicator_id})
     if not views:
         raise NotFoundError(f"indicator {indicator_id} does not exist")
     return views[0]
@@ -316,7 +328,7 @@ def get_indicator(connection: Connection, indicator_id: int) -> IndicatorView:
 
 def get_event(connection: Connection, event_id: int) -> EventView:
     """One event by id, or NotFoundError."""
-    views = _event_views(connection, select(_ev).where(_ev.c.id == event_id))
+    views = _event_views(connection, _EVENT_BY_ID, {"id": event_id})
     if not views:
         raise NotFoundError(f"event {event_id} does not exist")
     return views[0]
@@ -335,7 +347,7 @@ def find_indicators(
             continue
     if not keys:
         return []
-    return _indicator_views(connection, select(_ind).where(_ind.c.key_hash.in_(keys)))
+    return _indicator_views(connection, _INDICATORS_BY_KEY, {"keys": keys})
 
 
 def indicator_attributes(connection: Connection, indicator_id: int) -> list[AttributeView]:

@@ -7,8 +7,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
 
 from tipwire.identity.principal import Principal, PrincipalKind
 from tipwire.identity.roles import Role
@@ -81,17 +82,17 @@ def issue(
     return IssuedTokens(access, int(access_lifetime.total_seconds()), refresh)
 
 
-def resolve(connection: Connection, token: str, kind: TokenKind) -> tuple[int, Principal] | None:
-    """The live token's id and its principal, or None if unknown, expired, revoked or disabled."""
-    # One query for every request: the token with its owner, whichever table the owner is in.
+def _resolve_statement() -> Select[Any]:
+    """The token with its owner, whichever table the owner is in: one query per request."""
     user = and_(
-        _tokens.c.principal_kind == PrincipalKind.USER.value, _users.c.id == _tokens.c.principal_id
+        _tokens.c.principal_kind == PrincipalKind.USER.value,
+        _users.c.id == _tokens.c.principal_id,
     )
     client = and_(
         _tokens.c.principal_kind == PrincipalKind.CLIENT.value,
         _clients.c.id == _tokens.c.principal_id,
     )
-    row = connection.execute(
+    return (
         select(
             _tokens.c.id,
             _tokens.c.principal_kind,
@@ -102,11 +103,22 @@ def resolve(connection: Connection, token: str, kind: TokenKind) -> tuple[int, P
         )
         .select_from(_tokens.outerjoin(_users, user).outerjoin(_clients, client))
         .where(
-            _tokens.c.digest == digest(token),
-            _tokens.c.kind == kind.value,
+            _tokens.c.digest == bindparam("digest"),
+            _tokens.c.kind == bindparam("kind"),
             _tokens.c.revoked_at.is_(None),
-            _tokens.c.expires_at > datetime.now(UTC),
+            _tokens.c.expires_at > bindparam("now", type_=_tokens.c.expires_at.type),
         )
+    )
+
+
+# Built once: every API request runs it, and building a statement costs more than running it.
+_RESOLVE = _resolve_statement()
+
+
+def resolve(connection: Connection, token: str, kind: TokenKind) -> tuple[int, Principal] | None:
+    """The live token's id and its principal, or None if unknown, expired, revoked or disabled."""
+    row = connection.execute(
+        _RESOLVE, {"digest": digest(token), "kind": kind.value, "now": datetime.now(UTC)}
     ).first()
     if row is None or row.name is None or row.disabled:
         return None
