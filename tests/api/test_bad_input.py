@@ -109,3 +109,14 @@ def test_bad_query_values_name_their_parameter(client: httpx.Client, headers: H)
     not_an_id = client.get("/api/indicators/abc", headers=viewer)
     assert not_an_id.status_code == 422
     assert not_an_id.json()["errors"][0]["field"] == "indicator_id"
+
+
+def test_nul_characters_are_refused_naming_the_field(client: httpx.Client, headers: H) -> None:
+    viewer = headers[Role.VIEWER]
+    query = client.get("/api/indicators", params={"search": "evil\x00"}, headers=viewer)
+    assert query.status_code == 422
+    assert query.json()["errors"][0]["field"] == "search"
+    body = post(client, headers, json=[{"type": "IP Address", "value": "203.0.113.5\x00"}])
+    assert body.status_code == 422
+    assert body.json()["errors"][0]["field"] == "0.value"
+    assert stored(client, headers) == 0

@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI
 from tipwire import __version__
 from tipwire.api import errors
 from tipwire.api.context import AppContext
-from tipwire.api.limits import BodyLimit
+from tipwire.api.limits import BodyLimit, NoNulInQuery
 from tipwire.api.routes import (
     accounts,
     audit,
@@ -58,5 +58,6 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
     ):
         api.include_router(module.router)
     app.include_router(api)
+    app.add_middleware(NoNulInQuery)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

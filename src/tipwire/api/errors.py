@@ -6,6 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -65,6 +66,12 @@ async def _configuration(_request: Request, exc: Exception) -> Response:
     return errors(409, (None, str(exc)))
 
 
+async def _data(_request: Request, exc: Exception) -> Response:
+    # The database refused a value that got past validation (say, NUL in a setting).
+    log.info("database refused a value: %s", exc)
+    return errors(422, (None, "a value in the request cannot be stored (unsupported characters)"))
+
+
 async def _auth(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AuthError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
@@ -84,5 +91,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(BatchRejectedError, _rejected)
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(ConfigurationError, _configuration)
+    app.add_exception_handler(DataError, _data)
     app.add_exception_handler(AuthError, _auth)
     app.add_exception_handler(HTTPException, _http)

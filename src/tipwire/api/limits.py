@@ -1,6 +1,8 @@
-"""Refuses request bodies over the size limit before the application reads them."""
+"""Guards in front of the application: body size, and NUL characters in the query string."""
 
 from __future__ import annotations
+
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,3 +51,25 @@ class BodyLimit:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = f"the request body is larger than the limit of {self.max_bytes} bytes"
         await errors(413, ("body", message))(scope, receive, send)
+
+
+class NoNulInQuery:
+    """ASGI middleware: 422 for a query parameter holding a NUL character.
+
+    No text TipWire keeps may hold one (PostgreSQL cannot store it), so it is refused here,
+    naming the parameter, rather than failing deep in a query.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on unless a parameter name or value holds NUL."""
+        raw: bytes = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if b"%00" in raw or b"\x00" in raw:
+            for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+                if "\x00" in name or "\x00" in value:
+                    message = f"{name.replace(chr(0), '?')}: must not contain NUL characters"
+                    await errors(422, (name.replace("\x00", "?"), message))(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Name = Annotated[str, Field(min_length=1, max_length=128)]
 Value = Annotated[str, Field(min_length=1, max_length=8192)]
@@ -15,9 +15,16 @@ MAX_CONSUME = 10_000
 
 
 class Strict(BaseModel):
-    """Refuses fields it does not know."""
+    """Refuses fields it does not know, and text holding NUL (no database can keep it)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class SourceIn(Strict):
