@@ -56,45 +56,56 @@ def upsert_events(
             select(_events).where(_events.c.key.in_(keys[start : start + 500]))
         ):
             existing[found.key] = found
+    new_rows = [
+        {"key": key, "happened_at": event.happened_at, "created_at": now, "updated_at": now}
+        | _stored_values(event)
+        for key, event in merged.items()
+        if key not in existing
+    ]
+    if new_rows:
+        # One statement for all new events: per-event inserts cost milliseconds each.
+        inserted = connection.execute(
+            _events.insert().returning(_events.c.key, _events.c.id), new_rows
+        )
+        ids.update({key: event_id for key, event_id in inserted})
+        counts.created += len(new_rows)
     for key, event in merged.items():
-        values = _stored_values(event)
         row = existing.get(key)
         if row is None:
-            ids[key] = connection.execute(
-                _events.insert()
-                .values(
-                    key=key, happened_at=event.happened_at, created_at=now, updated_at=now, **values
-                )
-                .returning(_events.c.id)
-            ).scalar_one()
-            counts.created += 1
+            continue
+        ids[key] = row.id
+        values = _stored_values(event)
+        happened = min(row.happened_at, event.happened_at)
+        if values["title_template"] is not None:
+            values.pop("title")  # rendered from the template below
+        if values["description_template"] is not None:
+            values.pop("description")
+        changed = any(getattr(row, k) != v for k, v in values.items())
+        changed |= happened != row.happened_at
+        changed |= _counters_change(connection, row.id, part, event.counters)
+        if changed:
+            connection.execute(
+                update(_events)
+                .where(_events.c.id == row.id)
+                .values(happened_at=happened, updated_at=now, **values)
+            )
+            counts.updated += 1
         else:
-            ids[key] = row.id
-            happened = min(row.happened_at, event.happened_at)
-            if values["title_template"] is not None:
-                values.pop("title")  # rendered from the template below
-            if values["description_template"] is not None:
-                values.pop("description")
-            changed = any(getattr(row, k) != v for k, v in values.items())
-            changed |= happened != row.happened_at
-            changed |= _counters_change(connection, row.id, part, event.counters)
-            if changed:
-                connection.execute(
-                    update(_events)
-                    .where(_events.c.id == row.id)
-                    .values(happened_at=happened, updated_at=now, **values)
-                )
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
-        if event.counters:
-            summaries.record_counters(connection, ids[key], part, event.counters)
-        connection.execute(
-            upsert(connection, _event_sources)
-            .values(event_id=ids[key], source_id=src, created_at=now)
-            .on_conflict_do_nothing()
-        )
-        _upsert_event_attributes(connection, ids[key], event, src, now)
+            counts.unchanged += 1
+    if not ids:
+        return ids, counts
+    summaries.record_counters_many(
+        connection, [(ids[key], part, event.counters) for key, event in merged.items()]
+    )
+    connection.execute(
+        upsert(connection, _event_sources).on_conflict_do_nothing(),
+        [{"event_id": ids[key], "source_id": src, "created_at": now} for key in merged],
+    )
+    attribute_rows = [
+        row for key, event in merged.items() for row in _attribute_rows(ids[key], event, src, now)
+    ]
+    if attribute_rows:
+        connection.execute(_attribute_upsert(connection.dialect.name), attribute_rows)
     return ids, counts
 
 
@@ -125,9 +136,8 @@ def _counters_change(
     return stored != counters
 
 
-def _upsert_event_attributes(
-    connection: Connection, event_id: int, event: Event, src: int, now: datetime
-) -> None:
+def _attribute_rows(event_id: int, event: Event, src: int, now: datetime) -> list[dict[str, Any]]:
+    """An event's attributes as rows, one per (name, value) with its first and last seen."""
     rows: dict[bytes, dict[str, Any]] = {}
     for attr in event.attributes:
         seen = attr.seen_at or now
@@ -146,8 +156,7 @@ def _upsert_event_attributes(
         else:
             row["first_seen"] = min(row["first_seen"], seen)
             row["last_seen"] = max(row["last_seen"], seen)
-    if rows:
-        connection.execute(_attribute_upsert(connection.dialect.name), list(rows.values()))
+    return list(rows.values())
 
 
 @cache

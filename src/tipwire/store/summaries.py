@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 
 from tipwire.store.dialect import upsert
 from tipwire.store.schema import (
@@ -19,6 +19,8 @@ from tipwire.store.schema import (
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w]*|related:[^{}]+|attribute:[^{}]+)\}")
 
+# Events rendered per round trip: stays under SQLite's bound-parameter limit.
+CHUNK = 500
 _events = table(EventRow)
 _counters = table(EventCounterRow)
 _links = table(EventIndicatorRow)
@@ -31,73 +33,96 @@ def is_template(text: str) -> bool:
     return PLACEHOLDER.search(text) is not None
 
 
-def record_counters(
-    connection: Connection, event_id: int, part: str, counters: Mapping[str, int]
+def record_counters_many(
+    connection: Connection, contributions: Iterable[tuple[int, str, Mapping[str, int]]]
 ) -> None:
-    """Store one batch's contribution to an event's counters, replacing an earlier copy of it."""
-    for name, value in counters.items():
-        stmt = upsert(connection, _counters).values(
-            event_id=event_id, part=part, name=name, value=value
-        )
-        connection.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[_counters.c.event_id, _counters.c.part, _counters.c.name],
-                set_={"value": stmt.excluded.value},
-            )
-        )
+    """Store batches' contributions to event counters, each replacing an earlier copy of it."""
+    rows = [
+        {"event_id": event_id, "part": part, "name": name, "value": value}
+        for event_id, part, counters in contributions
+        for name, value in counters.items()
+    ]
+    if not rows:
+        return
+    stmt = upsert(connection, _counters)
+    connection.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[_counters.c.event_id, _counters.c.part, _counters.c.name],
+            set_={"value": stmt.excluded.value},
+        ),
+        rows,
+    )
 
 
 def render_summaries(connection: Connection, event_ids: Iterable[int]) -> None:
     """Fill in the templates of these events from their counters, relations and attributes."""
-    for event_id in event_ids:
-        row = connection.execute(
-            select(
-                _events.c.title,
-                _events.c.description,
-                _events.c.title_template,
-                _events.c.description_template,
-            ).where(_events.c.id == event_id)
-        ).one()
-        if row.title_template is None and row.description_template is None:
-            continue
-        facts = _facts(connection, event_id)
-        title = _fill(row.title_template, facts) if row.title_template else row.title
+    wanted = list(event_ids)
+    for start in range(0, len(wanted), CHUNK):
+        _render_chunk(connection, wanted[start : start + CHUNK])
+
+
+def _render_chunk(connection: Connection, event_ids: list[int]) -> None:
+    rows = connection.execute(
+        select(
+            _events.c.id,
+            _events.c.title,
+            _events.c.description,
+            _events.c.title_template,
+            _events.c.description_template,
+        ).where(
+            _events.c.id.in_(event_ids),
+            or_(_events.c.title_template.is_not(None), _events.c.description_template.is_not(None)),
+        )
+    ).all()
+    if not rows:
+        return
+    facts = _facts(connection, [row.id for row in rows])
+    changes = []
+    for row in rows:
+        known = facts.get(row.id, {})
+        title = _fill(row.title_template, known) if row.title_template else row.title
         description = (
-            _fill(row.description_template, facts) if row.description_template else row.description
+            _fill(row.description_template, known) if row.description_template else row.description
         )
         if (title, description) != (row.title, row.description):
-            connection.execute(
-                update(_events)
-                .where(_events.c.id == event_id)
-                .values(title=title[:512], description=description)
-            )
+            changes.append({"id_": row.id, "title_": title[:512], "description_": description})
+    if changes:
+        connection.execute(
+            update(_events)
+            .where(_events.c.id == bindparam("id_"))
+            .values(title=bindparam("title_"), description=bindparam("description_")),
+            changes,
+        )
 
 
-def _facts(connection: Connection, event_id: int) -> dict[str, str]:
-    facts: dict[str, str] = {}
-    for name, total in connection.execute(
-        select(_counters.c.name, func.sum(_counters.c.value))
-        .where(_counters.c.event_id == event_id)
-        .group_by(_counters.c.name)
+def _facts(connection: Connection, event_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Counter totals, related-indicator counts and attribute values of each event, by id."""
+    facts: dict[int, dict[str, str]] = {event_id: {} for event_id in event_ids}
+    for event_id, name, total in connection.execute(
+        select(_counters.c.event_id, _counters.c.name, func.sum(_counters.c.value))
+        .where(_counters.c.event_id.in_(event_ids))
+        .group_by(_counters.c.event_id, _counters.c.name)
     ):
-        facts[name] = str(int(total))
-    for type_name, count in connection.execute(
-        select(_indicators.c.type, func.count())
+        facts[event_id][name] = str(int(total))
+    for event_id, type_name, count in connection.execute(
+        select(_links.c.event_id, _indicators.c.type, func.count())
         .select_from(_links.join(_indicators, _indicators.c.id == _links.c.indicator_id))
-        .where(_links.c.event_id == event_id)
-        .group_by(_indicators.c.type)
+        .where(_links.c.event_id.in_(event_ids))
+        .group_by(_links.c.event_id, _indicators.c.type)
     ):
-        facts[f"related:{type_name}"] = str(count)
-    values: dict[str, list[str]] = {}
-    for name, value in connection.execute(
-        select(_attributes.c.name, _attributes.c.value)
-        .where(_attributes.c.event_id == event_id)
-        .order_by(_attributes.c.value)
+        facts[event_id][f"related:{type_name}"] = str(count)
+    values: dict[int, dict[str, list[str]]] = {event_id: {} for event_id in event_ids}
+    for event_id, name, value in connection.execute(
+        select(_attributes.c.event_id, _attributes.c.name, _attributes.c.value)
+        .where(_attributes.c.event_id.in_(event_ids))
+        .order_by(_attributes.c.event_id, _attributes.c.value)
     ):
-        if value not in values.setdefault(name, []):
-            values[name].append(value)
-    for name, found in values.items():
-        facts[f"attribute:{name}"] = ", ".join(found)
+        seen = values[event_id].setdefault(name, [])
+        if value not in seen:
+            seen.append(value)
+    for event_id, named in values.items():
+        for name, found in named.items():
+            facts[event_id][f"attribute:{name}"] = ", ".join(found)
     return facts
 
 
