@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,13 +18,19 @@ from tipwire.exchange.runs import RunStatus
 from tipwire.integrations.ctac_keylogger import CtacKeyloggerIntegration
 from tipwire.integrations.ctac_sinkhole import CtacSinkholeIntegration
 from tipwire.providers.ctac import CtacAuthError
+from tipwire.providers.ctac.serve import run_simulator
+from tipwire.providers.ctac.simulator import SimulatorConfig
+from tipwire.store import Store, make_engine
 from tipwire.testing import Reply, recorded, run_integration
+
+from .snapshot import intelligence
 
 SINKHOLE = {
     "api_key": "k-123456",
     "cidr_blocks": "198.51.100.0/24, 2001:db8:1000::/36",
     "retry_seconds": "0",
 }
+BLOCKS = ["198.51.100.0/24", "203.0.113.0/24", "2001:db8:1000::/36"]
 KEYLOGGER = {"api_key": "k-123456", "domains": "example.com", "retry_seconds": "0"}
 
 
@@ -97,3 +104,54 @@ def test_a_capture_whose_email_cannot_be_matched_is_counted_without_its_content(
     assert [i.value for i in batch.indicators if i.type.value == "Email Address"] == [
         "ann@example.com"
     ]
+
+
+def test_the_sinkhole_pull_stores_the_same_in_a_worker_as_in_the_run(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    # On the real network the pull runs in a worker process; a transport keeps it in the run.
+    config = SimulatorConfig(seed=5, api_key="k-123456", backlog=30_000, malformed_rate=0.01)
+    in_run = make_engine(f"sqlite:///{tmp_path / 'in-run.db'}")
+    Store(in_run).upgrade()
+    outcomes = []
+    with run_simulator(config) as simulator:
+        for target, transport in ((engine, None), (in_run, httpx.HTTPTransport())):
+            registry = Registry.of(CtacSinkholeIntegration)
+            configs = ConfigStore(target, registry, settings)
+            configs.configure(
+                "ctac-sinkhole",
+                SINKHOLE | {"api_url": simulator.base_url, "cidr_blocks": ", ".join(BLOCKS)},
+            )
+            configs.set_enabled("ctac-sinkhole", True)
+            outcomes.append(
+                Runner(target, registry, settings, transport=transport).run("ctac-sinkhole")
+            )
+    worker, local = outcomes
+    assert worker.status is local.status is RunStatus.PARTIAL  # malformed records counted
+    assert (worker.totals.fetched, worker.totals.matched) == (30_000, local.totals.matched)
+    assert worker.totals.malformed == local.totals.malformed > 0
+    assert worker.totals.errors == local.totals.errors
+    assert stored(engine) == stored(in_run)
+    in_run.dispose()
+
+
+def stored(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """The intelligence, less the times an event attribute was written (the clock's, not data)."""
+    found = intelligence(engine)
+    found["event_attributes"] = [row[:-2] for row in found["event_attributes"]]
+    return found
+
+
+def test_a_refused_key_fails_the_run_from_the_worker_and_commits_nothing(
+    engine: Engine, settings: Settings
+) -> None:
+    with run_simulator(SimulatorConfig(api_key="the-right-key", backlog=100)) as simulator:
+        registry = Registry.of(CtacSinkholeIntegration)
+        configs = ConfigStore(engine, registry, settings)
+        configs.configure("ctac-sinkhole", SINKHOLE | {"api_url": simulator.base_url})
+        configs.set_enabled("ctac-sinkhole", True)
+        outcome = Runner(engine, registry, settings).run("ctac-sinkhole")
+    assert outcome.status is RunStatus.FAILED
+    assert (outcome.error or "").startswith("CtacAuthError: CTAC refused the API key (HTTP 401)")
+    assert "k-123456" not in (outcome.error or "")
+    assert intelligence(engine)["events"] == []

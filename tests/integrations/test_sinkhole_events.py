@@ -128,3 +128,30 @@ def test_no_hits_make_an_empty_batch_that_still_moves_the_cursor() -> None:
     batch = batch_for_page(MAPPING, [], str, cursor="c2")
     assert len(batch) == 0
     assert batch.cursor == "c2"
+
+
+def test_repeated_values_become_one_indicator_holding_every_hit() -> None:
+    hits = [
+        (Hit(T0 + timedelta(minutes=9), "203.0.113.7"), "203.0.113.0/24"),
+        (Hit(T0, "203.0.113.7", malware_family="TrickBot"), "203.0.113.0/24"),
+        (Hit(T0 + timedelta(minutes=4), "203.0.113.8"), "203.0.113.0/24"),
+    ]
+    batch = batch_for_page(MAPPING, hits, lambda block: f"key:{block}")
+    hosts = [i for i in batch.indicators if i.value == "203.0.113.7"]
+    assert len(hosts) == 1
+    (host,) = hosts
+    assert host.counters == {"hits": 2}
+    assert (host.first_seen, host.last_seen) == (T0, T0 + timedelta(minutes=9))
+    assert sorted((a.name, a.value, a.seen_at) for a in host.attributes) == [
+        ("Malware Family", "Emotet", T0 + timedelta(minutes=9)),
+        ("Malware Family", "TrickBot", T0),
+        ("Monitored Block", "203.0.113.0/24", T0),
+        ("Monitored Block", "203.0.113.0/24", T0 + timedelta(minutes=9)),
+    ]
+    (url,) = [i for i in batch.indicators if i.type is IndicatorType.URL]
+    assert url.counters == {"hits": 3}
+    assert (url.first_seen, url.last_seen) == (T0, T0 + timedelta(minutes=9))
+    pairs = [frozenset((r.a, r.b)) for r in batch.relations]
+    assert len(pairs) == len(set(pairs))  # each relation once, however many hits share it
+    assert frozenset((host.ref, url.ref)) in pairs
+    batch.validate()

@@ -238,3 +238,12 @@ def test_ipv4_lookup_agrees_with_a_plain_binary_search(count: int) -> None:
     values[:3] = [0, 2**32 - 1, table.starts[-1]][:count]
     expected = table.labels[np.searchsorted(table.starts, values, side="right") - 1]
     assert table.lookup(values).tolist() == expected.tolist()
+
+
+def test_the_same_blocks_give_the_same_set_and_a_bad_block_fails_every_time() -> None:
+    # A run validates its settings and then matches: the set is built once for both.
+    blocks = ["198.51.100.0/24", "2001:db8::/32"]
+    assert NetworkSet.from_strings(blocks) is NetworkSet.from_strings(list(blocks))
+    for _ in range(2):
+        with pytest.raises(InvalidValueError, match="item 2"):
+            NetworkSet.from_strings(["198.51.100.0/24", "198.51.100.0/33"])

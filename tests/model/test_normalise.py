@@ -147,3 +147,15 @@ def test_domain_normalisation_is_lower_case_and_idempotent(name: str) -> None:
     once = IndicatorType.FQDN.normalise(name)
     assert once == name.lower()
     assert IndicatorType.URL.normalise(f"HTTP://{name}/P") == f"http://{once}/P"
+
+
+def test_a_value_normalised_again_gives_the_same_answer_and_a_bad_one_fails_again() -> None:
+    # Answers are remembered; refusals are not, so each bad value is reported every time.
+    first = IndicatorType.URL.normalise("HTTP://Evil.Example:80/gate.php")
+    assert IndicatorType.URL.normalise("HTTP://Evil.Example:80/gate.php") == first
+    assert first == "http://evil.example/gate.php"
+    for _ in range(2):
+        with pytest.raises(InvalidValueError, match="not a valid URL"):
+            IndicatorType.URL.normalise("http://")
+    with pytest.raises(InvalidValueError):
+        IndicatorType.URL.normalise(42)  # type: ignore[arg-type]  # not text: never remembered

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -10,7 +11,14 @@ import msgspec
 import pytest
 
 from tipwire.errors import InvalidValueError
-from tipwire.providers.ctac import KEYLOGGER, SINKHOLE, CtacProtocolError, SinkholeHit
+from tipwire.providers.ctac import (
+    KEYLOGGER,
+    SINKHOLE,
+    CtacProtocolError,
+    CtacRequestError,
+    CtacUnavailableError,
+    SinkholeHit,
+)
 from tipwire.providers.ctac.ndjson import CheckpointSplitter
 
 SECRET = "SIMPW-Hunter2xyz"
@@ -214,3 +222,12 @@ def test_splitter_refuses_to_buffer_without_bound() -> None:
     splitter.feed(ndjson(hit()))
     with pytest.raises(CtacProtocolError, match="without a checkpoint"):
         splitter.feed(ndjson(*[hit(id=n) for n in range(1, 10)]))
+
+
+def test_errors_with_details_survive_pickling() -> None:
+    # A pull may run in a worker process; its errors cross back to the run pickled.
+    error = CtacRequestError("CTAC rejected GET /x (HTTP 400)", 400)
+    request = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes
+    assert (str(request), request.status_code) == ("CTAC rejected GET /x (HTTP 400)", 400)
+    gone = pickle.loads(pickle.dumps(CtacUnavailableError("CTAC kept failing", 7, 61.5)))  # noqa: S301
+    assert (str(gone), gone.attempts, gone.elapsed) == ("CTAC kept failing", 7, 61.5)

@@ -7,6 +7,7 @@ against the configured blocks, so the provider never learns which networks are w
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import ClassVar
 
 from pydantic import Field
@@ -19,18 +20,24 @@ from tipwire.exchange import (
     RunContext,
     StatusName,
 )
-from tipwire.integrations.ctac_common import SOURCE, CtacSettings, ctac_client, since
+from tipwire.exchange.http import ClientFactory
+from tipwire.integrations.ctac_common import SOURCE, CtacSettings, since
+from tipwire.integrations.offload import offloaded
 from tipwire.integrations.sinkhole_events import (
     SinkholeMapping,
     SinkholeStatuses,
     batch_for_page,
 )
+from tipwire.integrations.sinkhole_pull import (
+    MatchedPage,
+    NetworkClients,
+    SinkholePull,
+    matched_pages,
+)
 from tipwire.match import NetworkSet
 from tipwire.model import EventType, IngestBatch, Status
-from tipwire.providers.ctac import SINKHOLE, SinkholeHit
+from tipwire.providers.ctac import SinkholeHit
 
-EXPORT_CHECKPOINT = 20_000
-"""Records per page of the export: the unit that is decoded and matched at a time."""
 COMMIT_EVERY = 100_000
 """Records per committed batch: a commit costs tens of milliseconds."""
 MAX_PENDING_HITS = 20_000
@@ -63,7 +70,6 @@ class CtacSinkholeIntegration(Integration[CtacSinkholeConfig]):
 
     def run(self, config: CtacSinkholeConfig, context: RunContext) -> Iterator[IngestBatch]:
         """Pull hits after the cursor, keep those from monitored blocks, one batch per chunk."""
-        networks = NetworkSet.from_strings(config.cidr_blocks)
         mapping = SinkholeMapping(
             "CTAC",
             SOURCE,
@@ -75,20 +81,26 @@ class CtacSinkholeIntegration(Integration[CtacSinkholeConfig]):
                 user_agent=Status(config.user_agent_status),
             ),
         )
-        with ctac_client(config, context) as client:
+        pull = SinkholePull(
+            str(config.api_url),
+            config.api_key.get_secret_value(),
+            float(config.retry_seconds),
+            NetworkSet.from_strings(config.cidr_blocks),
+            since(context),
+            context.http,
+        )
+        with _pages(pull) as pages:
             pending: list[tuple[SinkholeHit, str]] = []
             unbatched = 0
             cursor: str | None = None
-            for page in client.export(SINKHOLE, since(context), checkpoint_every=EXPORT_CHECKPOINT):
+            for page in pages:
                 for bad in page.malformed:
                     context.skip(f"sinkhole record {bad.id}", bad.reason)
-                found = networks.match([hit.src_ip for hit in page.records])
-                matched = [(page.records[i], block) for i, block in found.hits()]
-                context.count(fetched=len(page.records) + len(page.malformed), matched=len(matched))
+                context.count(fetched=page.fetched, matched=len(page.matched))
                 # Only the few matched hits are kept between pages, so committing every
                 # COMMIT_EVERY records instead of every page costs no memory.
-                pending += matched
-                unbatched += len(page.records) + len(page.malformed)
+                pending += page.matched
+                unbatched += page.fetched
                 cursor = page.cursor
                 if unbatched >= COMMIT_EVERY or len(pending) >= MAX_PENDING_HITS:
                     yield self._batch(mapping, pending, cursor, context)
@@ -110,3 +122,24 @@ class CtacSinkholeIntegration(Integration[CtacSinkholeConfig]):
             cursor=cursor,
             skip=lambda hit, why: context.skip(f"sinkhole record {getattr(hit, 'id', '?')}", why),
         )
+
+
+def _pages(pull: SinkholePull) -> AbstractContextManager[Iterator[MatchedPage]]:
+    """The pull's matched pages: from a worker process when the run uses the real network.
+
+    Pulling, decoding and matching then take a core of their own while this process builds
+    and commits batches. A run given a substitute transport (tests) pulls in this process,
+    where that transport lives.
+    """
+    http = pull.http
+    if isinstance(http, ClientFactory) and http.transport is None:
+        portable = SinkholePull(
+            pull.api_url,
+            pull.api_key,
+            pull.retry_seconds,
+            pull.networks,
+            pull.since,
+            NetworkClients(http.headers, http.timeout),
+        )
+        return offloaded(matched_pages, portable)
+    return nullcontext(matched_pages(pull))

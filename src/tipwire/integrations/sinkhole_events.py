@@ -17,6 +17,7 @@ from tipwire.model import (
     IngestBatch,
     Source,
     Status,
+    utc,
 )
 
 TITLE = "{provider} sinkhole: {hits} hits from {block}"
@@ -92,70 +93,101 @@ def batch_for_page(
     ``skip`` and left out whole.
     """
     batch = IngestBatch(mapping.source, cursor=cursor)
-    per_block: dict[str, list[tuple[SinkholeHit, list[Indicator]]]] = {}
+    indicators = _Indicators(batch)
+    per_block: dict[str, list[tuple[SinkholeHit, _HitValues]]] = {}
     for hit, block in matched:
         try:
-            objects = _indicators_for(mapping, hit, block)
+            values = indicators.values_of(hit)
         except InvalidValueError as exc:
             if skip is None:
                 raise
             skip(hit, str(exc))
             continue
-        per_block.setdefault(block, []).append((hit, objects))
+        per_block.setdefault(block, []).append((hit, values))
     for block, hits in per_block.items():
-        _add_event(batch, mapping, block, hits, event_key(block))
+        _add_event(batch, mapping, block, hits, event_key(block), indicators)
     return batch
 
 
-def _indicators_for(mapping: SinkholeMapping, hit: SinkholeHit, block: str) -> list[Indicator]:
-    """Host, URL, FQDN and User-agent indicators for one hit (only those it has)."""
-    statuses = mapping.statuses
-    family = hit.malware_family.strip()
-    families = [Attribute("Malware Family", family, hit.seen_at)] if family else []
-    address = _unmapped(hit.src_ip)
-    host_type = IndicatorType.IPV6_ADDRESS if ":" in address else IndicatorType.IP_ADDRESS
-    host = Indicator(
-        host_type,
-        address,
-        status=statuses.host,
-        attributes=[*families, Attribute("Monitored Block", block, hit.seen_at)],
-        first_seen=hit.seen_at,
-        last_seen=hit.seen_at,
-        counters={"hits": 1},
-    )
-    objects = [host]
-    if hit.http_host.strip():
-        fqdn = Indicator(
-            IndicatorType.FQDN,
-            hit.http_host,
-            status=statuses.fqdn,
-            first_seen=hit.seen_at,
-            last_seen=hit.seen_at,
-            counters={"hits": 1},
-        )
-        url = Indicator(
-            IndicatorType.URL,
-            request_url(hit.http_host, hit.http_url),
-            status=statuses.url,
-            attributes=list(families),
-            first_seen=hit.seen_at,
-            last_seen=hit.seen_at,
-            counters={"hits": 1},
-        )
-        objects += [url, fqdn]
-    if hit.http_agent.strip():
-        objects.append(
-            Indicator(
-                IndicatorType.USER_AGENT,
-                hit.http_agent,
-                status=statuses.user_agent,
-                attributes=list(families),
-                first_seen=hit.seen_at,
-                last_seen=hit.seen_at,
+@dataclass(frozen=True, slots=True)
+class _HitValues:
+    """The indicator values of one hit, raw and normalised: host, URL and FQDN, User-agent."""
+
+    host_type: IndicatorType
+    host: tuple[str, str]
+    url: tuple[str, str] | None
+    fqdn: tuple[str, str] | None
+    user_agent: tuple[str, str] | None
+
+
+class _Indicators:
+    """A batch's indicators, one per value, each adding up the hits that name it.
+
+    Hits repeat the same hosts, URLs and agents; the store receives what it would have
+    merged anyway: the same totals, times, attributes and relations.
+    """
+
+    def __init__(self, batch: IngestBatch) -> None:
+        self._batch = batch
+        self._by_value: dict[tuple[IndicatorType, str], Indicator] = {}
+        self._related: set[tuple[int, int]] = set()
+
+    def values_of(self, hit: SinkholeHit) -> _HitValues:
+        """Validate a hit's values in the order its indicators are made; raise on the first bad."""
+        address = _unmapped(hit.src_ip)
+        host_type = IndicatorType.IPV6_ADDRESS if ":" in address else IndicatorType.IP_ADDRESS
+        host = self._value(host_type, address)
+        url = fqdn = user_agent = None
+        if hit.http_host.strip():
+            fqdn = self._value(IndicatorType.FQDN, hit.http_host)
+            url = self._value(IndicatorType.URL, request_url(hit.http_host, hit.http_url))
+        if hit.http_agent.strip():
+            user_agent = self._value(IndicatorType.USER_AGENT, hit.http_agent)
+        return _HitValues(host_type, host, url, fqdn, user_agent)
+
+    @staticmethod
+    def _value(type_: IndicatorType, raw: str) -> tuple[str, str]:
+        return raw, type_.normalise(raw)
+
+    def add(
+        self,
+        type_: IndicatorType,
+        value: tuple[str, str],
+        status: Status,
+        attributes: list[Attribute],
+        seen_at: datetime,
+    ) -> Indicator:
+        """Count one hit on the indicator of ``value``, making it on its first hit."""
+        raw, normalised = value
+        indicator = self._by_value.get((type_, normalised))
+        if indicator is None:
+            indicator = Indicator(
+                type_,
+                raw,
+                status=status,
+                attributes=attributes,
+                first_seen=seen_at,
+                last_seen=seen_at,
                 counters={"hits": 1},
             )
-        )
-    return objects
+            self._by_value[(type_, normalised)] = indicator
+            self._batch.indicators.append(indicator)
+            return indicator
+        moment = utc(seen_at)
+        indicator.attributes += attributes
+        if indicator.first_seen is None or moment < indicator.first_seen:
+            indicator.first_seen = moment
+        if indicator.last_seen is None or moment > indicator.last_seen:
+            indicator.last_seen = moment
+        indicator.counters["hits"] += 1
+        return indicator
+
+    def relate(self, a: Indicator | Event, b: Indicator | Event) -> None:
+        """Relate two objects of the batch, once."""
+        pair = (id(a), id(b))
+        if pair not in self._related:
+            self._related.add(pair)
+            self._batch.relate(a, b)
 
 
 def _unmapped(address: str) -> str:
@@ -171,8 +203,9 @@ def _add_event(
     batch: IngestBatch,
     mapping: SinkholeMapping,
     block: str,
-    hits: list[tuple[SinkholeHit, list[Indicator]]],
+    hits: list[tuple[SinkholeHit, _HitValues]],
     key: str,
+    indicators: _Indicators,
 ) -> None:
     first_hit = min(hit.seen_at for hit, _ in hits)
     families = sorted({hit.malware_family.strip() for hit, _ in hits if hit.malware_family.strip()})
@@ -187,18 +220,32 @@ def _add_event(
         counters={"hits": len(hits)},
     )
     batch.add(event)
-    for _, objects in hits:
-        host, *rest = objects
-        batch.add(*objects)
-        for indicator in objects:
-            batch.relate(event, indicator)
-        for other in rest:
-            if other.type in (IndicatorType.URL, IndicatorType.USER_AGENT):
-                batch.relate(host, other)
-        url = next((o for o in rest if o.type is IndicatorType.URL), None)
-        fqdn = next((o for o in rest if o.type is IndicatorType.FQDN), None)
-        if url is not None and fqdn is not None:
-            batch.relate(url, fqdn)
+    statuses = mapping.statuses
+    for hit, values in hits:
+        seen = hit.seen_at
+        family = hit.malware_family.strip()
+        kinds = [Attribute("Malware Family", family, seen)] if family else []
+        host = indicators.add(
+            values.host_type,
+            values.host,
+            statuses.host,
+            [*kinds, Attribute("Monitored Block", block, seen)],
+            seen,
+        )
+        indicators.relate(event, host)
+        if values.url is not None and values.fqdn is not None:
+            url = indicators.add(IndicatorType.URL, values.url, statuses.url, list(kinds), seen)
+            fqdn = indicators.add(IndicatorType.FQDN, values.fqdn, statuses.fqdn, [], seen)
+            indicators.relate(event, url)
+            indicators.relate(event, fqdn)
+            indicators.relate(host, url)
+            indicators.relate(url, fqdn)
+        if values.user_agent is not None:
+            agent = indicators.add(
+                IndicatorType.USER_AGENT, values.user_agent, statuses.user_agent, list(kinds), seen
+            )
+            indicators.relate(event, agent)
+            indicators.relate(host, agent)
 
 
 def monitored_hits(

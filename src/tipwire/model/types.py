@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from functools import lru_cache
 
 from tipwire.errors import InvalidValueError
 from tipwire.model import normalise
@@ -40,7 +41,16 @@ class IndicatorType(StrEnum):
 
     def normalise(self, value: str) -> str:
         """Validate ``value`` for this type and return its canonical form."""
+        if type(value) is str:
+            return _normalised(self, value)
         return _NORMALISERS[self](value, self.value)
+
+
+# Feeds repeat the same hosts, URLs and agents thousands of times, and normalising a URL
+# costs microseconds; normalisers are pure, so recent answers are kept (errors are not).
+@lru_cache(maxsize=1 << 14)
+def _normalised(type_: IndicatorType, value: str) -> str:
+    return _NORMALISERS[type_](value, type_.value)
 
 
 _NORMALISERS: dict[IndicatorType, Callable[[str, str], str]] = {

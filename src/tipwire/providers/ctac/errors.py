@@ -20,6 +20,10 @@ class CtacRequestError(CtacError):
         self.status_code = status_code
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[type[CtacRequestError], tuple[str, int]]:
+        """Pickle with both arguments, so the error crosses into the run from a worker."""
+        return type(self), (str(self), self.status_code)
+
 
 class CtacUnavailableError(CtacError):
     """CTAC kept failing (5xx, 429, timeouts, refused connections) past the retry budget."""
@@ -28,6 +32,10 @@ class CtacUnavailableError(CtacError):
         self.attempts = attempts
         self.elapsed = elapsed
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[type[CtacUnavailableError], tuple[str, int, float]]:
+        """Pickle with every argument, so the error crosses into the run from a worker."""
+        return type(self), (str(self), self.attempts, self.elapsed)
 
 
 class CtacTlsError(CtacError):

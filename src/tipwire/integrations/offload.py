@@ -1,0 +1,169 @@
+"""Run a plugin's producer (pull, decode, match) in a worker process, so a run uses two cores.
+
+The worker iterates ``produce(argument)`` and streams each item back while the run stores
+the previous ones. It runs at most ``ahead`` items ahead, so memory stays bounded whatever
+the backlog. Whatever the producer raises is raised again in the run, and a worker that dies
+is an error. The worker is stopped when the run stops, and exits by itself if the run's
+process is killed: its next send finds the pipe closed.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from multiprocessing.connection import Connection
+from typing import Any, Final, NoReturn, TypeVar
+
+from tipwire.errors import TipwireError
+
+A = TypeVar("A")
+T = TypeVar("T")
+
+DEFAULT_AHEAD: Final = 16
+_ITEM: Final = 0
+_END: Final = 1
+_ERROR: Final = 2
+# A worker that has sent its last message exits at once; one that does not is stopped.
+_EXIT_GRACE_SECONDS: Final = 5.0
+# A fresh interpreter, not a fork: the run holds database connections and a lease thread
+# that a child must not share, and nothing of the caller's main module is run again.
+_WORKER_CODE: Final = "from tipwire.integrations.offload import worker_main; worker_main()"
+
+
+class WorkerFailedError(TipwireError):
+    """A worker process died, or raised something that cannot be sent back as it was."""
+
+
+@contextmanager
+def offloaded(
+    produce: Callable[[A], Iterator[T]], argument: A, *, ahead: int = DEFAULT_AHEAD
+) -> Iterator[Iterator[T]]:
+    """Iterate ``produce(argument)`` in a new process; ``produce`` and ``argument`` must pickle.
+
+    ``produce`` must be a module-level function (it is sent by name); the worker is stopped
+    when the block exits.
+    """
+    job_read, job_write = os.pipe()
+    item_read, item_write = os.pipe()
+    try:
+        worker = subprocess.Popen(  # our own interpreter and code
+            [sys.executable, "-c", _WORKER_CODE, str(job_read), str(item_write)],
+            pass_fds=(job_read, item_write),
+        )
+    finally:
+        # The worker holds the only other ends: its exit shows up here as end of file.
+        os.close(job_read)
+        os.close(item_write)
+    items = Connection(item_read, writable=False)
+    stream = _Stream(items, worker)
+    try:
+        with Connection(job_write, readable=False) as job:
+            try:
+                job.send((produce, argument, ahead))
+            except OSError:
+                stream.failed()
+        yield iter(stream)
+    finally:
+        items.close()
+        if stream.finished:
+            with suppress(subprocess.TimeoutExpired):
+                worker.wait(timeout=_EXIT_GRACE_SECONDS)
+        if worker.poll() is None:  # the run stopped early, or the worker hangs
+            worker.kill()
+        worker.wait()
+
+
+class _Stream:
+    """The items a worker sends, and whether it has sent its last message."""
+
+    def __init__(self, items: Connection, worker: subprocess.Popen[bytes]) -> None:
+        self._items = items
+        self._worker = worker
+        self.finished = False
+
+    def __iter__(self) -> Iterator[Any]:
+        """Yield the worker's items until its end; raise what it raised or that it died."""
+        while True:
+            try:
+                kind, payload = self._items.recv()
+            except EOFError:
+                self.failed()
+            if kind == _ITEM:
+                yield payload
+                continue
+            self.finished = True
+            if kind == _END:
+                return
+            raise payload
+
+    def failed(self) -> NoReturn:
+        """Raise for a worker that went away without saying why."""
+        self.finished = True
+        try:
+            code = self._worker.wait(timeout=_EXIT_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            code = None
+        raise WorkerFailedError(
+            f"the worker process stopped before its work was done (exit code {code})"
+        )
+
+
+def worker_main() -> None:
+    """The worker's entry point: read the job, produce, send; the pipes are named in argv."""
+    job_fd, item_fd = int(sys.argv[1]), int(sys.argv[2])
+    items = Connection(item_fd, readable=False)
+    try:
+        with Connection(job_fd, writable=False) as job:
+            produce, argument, ahead = job.recv()
+    except BaseException as exc:  # e.g. the producer's module fails to import
+        items.send((_ERROR, _portable(exc)))
+        return
+    _serve(items, produce, argument, ahead)
+
+
+def _serve(
+    items: Connection, produce: Callable[[Any], Iterator[Any]], argument: Any, ahead: int
+) -> None:
+    """Produce items while a thread sends the ones before them."""
+    outbox: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=ahead)
+    sending = threading.Thread(target=_send_all, args=(items, outbox), daemon=True)
+    sending.start()
+    try:
+        for item in produce(argument):
+            outbox.put((_ITEM, item))
+    except BaseException as exc:  # every failure goes back to the run
+        outbox.put((_ERROR, _portable(exc)))
+    else:
+        outbox.put((_END, None))
+    sending.join()
+
+
+def _send_all(items: Connection, outbox: queue.Queue[tuple[int, Any]]) -> None:
+    """Send queued messages in order until the last one."""
+    while True:
+        message = outbox.get()
+        try:
+            items.send(message)
+        except OSError:
+            # The run's end of the pipe is closed: it stopped, or its process was killed.
+            os._exit(0)
+        if message[0] != _ITEM:
+            return
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The exception itself if it survives pickling, else one that says what it was."""
+    where = "".join(traceback.format_exception(exc)).rstrip()
+    try:
+        copy: BaseException = pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes
+    except Exception:  # any exception may refuse to pickle
+        copy = WorkerFailedError(f"{type(exc).__name__}: {exc}")
+    copy.add_note(f"raised in the worker process:\n{where}")
+    return copy
