@@ -67,7 +67,7 @@ def upsert_events(
         inserted = connection.execute(
             _events.insert().returning(_events.c.key, _events.c.id), new_rows
         )
-        ids.update({key: event_id for key, event_id in inserted})
+        ids.update((row.key, row.id) for row in inserted)
         counts.created += len(new_rows)
     for key, event in merged.items():
         row = existing.get(key)
