@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -116,3 +119,50 @@ def headers(client: httpx.Client, users: dict[Role, str]) -> dict[Role, dict[str
         token = login(client, name, PASSWORDS[role])["access_token"]
         found[role] = {"Authorization": f"Bearer {token}"}
     return found
+
+
+TIPWIRE = str(Path(sys.executable).with_name("tipwire"))
+
+
+def tipwire(env: dict[str, str], *args: str) -> str:
+    """Run the `tipwire` command with ``env``; its standard output (asserting success)."""
+    done = subprocess.run(
+        [TIPWIRE, *args], env=env, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """`tipwire serve` on a fresh database of each kind; its URL and environment."""
+    env = os.environ | {
+        "TIPWIRE_DATA_DIR": str(tmp_path / "data"),
+        "TIPWIRE_DATABASE_URL": database_url,
+    }
+    tipwire(env, "init")
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [TIPWIRE, "serve", "--port", str(port), "--no-scheduler"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "tipwire serve did not answer"
+            time.sleep(0.1)
+        yield url, env
+    finally:
+        server.terminate()
+        server.wait(20)

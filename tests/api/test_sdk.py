@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,53 +13,9 @@ import pytest
 
 from tipwire.client import TipwireApiError, TipwireClient
 
-from .conftest import free_port
+from .conftest import tipwire
 
 DOCS = Path(__file__).parents[2] / "docs" / "api.md"
-TIPWIRE = str(Path(sys.executable).with_name("tipwire"))
-
-
-def tipwire(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [TIPWIRE, *args], env=env, capture_output=True, text=True, check=False, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-@pytest.fixture
-def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """`tipwire serve` on a fresh database of each kind; its URL and environment."""
-    env = os.environ | {
-        "TIPWIRE_DATA_DIR": str(tmp_path / "data"),
-        "TIPWIRE_DATABASE_URL": database_url,
-    }
-    tipwire(env, "init")
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [TIPWIRE, "serve", "--port", str(port), "--no-scheduler"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "tipwire serve did not answer"
-            time.sleep(0.1)
-        yield url, env
-    finally:
-        server.terminate()
-        server.wait(20)
 
 
 def test_the_documented_connector_runs(served: tuple[str, dict[str, str]], tmp_path: Path) -> None:

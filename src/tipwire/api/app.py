@@ -14,6 +14,7 @@ from tipwire.api.routes import (
     auth,
     catalog,
     events,
+    exports,
     health,
     indicators,
     integrations,
@@ -23,6 +24,7 @@ from tipwire.api.routes import (
 from tipwire.config import Settings
 from tipwire.exchange.registry import Registry
 from tipwire.store import Store
+from tipwire.taxii.app import MOUNT, create_taxii_app
 
 DESCRIPTION = (
     "TipWire's Open Exchange API. Get a bearer token from `POST /api/token` (password, "
@@ -55,9 +57,11 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
         integrations,
         audit,
         accounts,
+        exports,
     ):
         api.include_router(module.router)
     app.include_router(api)
+    app.mount(MOUNT, create_taxii_app(app.state.context))
     app.add_middleware(NoNulInQuery)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

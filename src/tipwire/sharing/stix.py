@@ -96,6 +96,24 @@ def build_bundle(connection: Connection, selection: StixSelection) -> StixExport
     return builder.export
 
 
+def source_identity(source: SourceRecord) -> stix2.Identity:
+    """The STIX identity of a source: the ``created_by_ref`` of what it reported."""
+    return stix2.Identity(
+        id=stix_id("identity", source.name),
+        created=source.created_at,
+        modified=source.created_at,
+        name=source.name,
+        identity_class="organization",
+    )
+
+
+def indicator_objects(record: IndicatorRecord) -> list[Any]:
+    """The objects one indicator brings into a bundle (none for a type STIX cannot express)."""
+    builder = _Builder()
+    builder.add_indicator(record)
+    return builder.export.objects
+
+
 class _Builder:
     """Accumulates STIX objects once each, in the order a reader needs them."""
 
@@ -118,19 +136,10 @@ class _Builder:
         """The identity of the first source (sources come sorted by name), added once."""
         if not sources:
             return None
-        source = sources[0]
-        identity_id = stix_id("identity", source.name)
-        if identity_id not in self.seen:
-            self.add(
-                stix2.Identity(
-                    id=identity_id,
-                    created=source.created_at,
-                    modified=source.created_at,
-                    name=source.name,
-                    identity_class="organization",
-                )
-            )
-        return identity_id
+        identity = source_identity(sources[0])
+        if identity.id not in self.seen:
+            self.add(identity)
+        return str(identity.id)
 
     def markings(self, sources: list[SourceRecord]) -> list[str]:
         """The id of the strictest TLP marking of these sources, its definition added once."""
