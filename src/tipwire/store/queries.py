@@ -153,7 +153,7 @@ class IndicatorQuery:
     source: str | None = None
     search: str | None = None
     seen_since: datetime | None = None
-    sort: str = "-last_seen"
+    sort: str = "-id"
     limit: int = 100
     offset: int = 0
 
@@ -172,12 +172,19 @@ class EventQuery:
     offset: int = 0
 
 
-def _order(sort: str, allowed: Sequence[str], table: Any) -> Any:
+def _order(sort: str, allowed: Sequence[str], table: Any) -> tuple[Any, ...]:
+    """The ORDER BY for ``sort``, ids breaking ties in the same direction.
+
+    The same direction lets an index on the column (which SQLite extends with the row id)
+    serve the whole ordering; mixed directions cost a sort of every matching row.
+    """
     name = sort.lstrip("-")
     if name not in allowed:
         raise InvalidValueError("sort", sort, f"is not sortable (use one of {', '.join(allowed)})")
-    column = table.c[name]
-    return column.desc() if sort.startswith("-") else column.asc()
+    column, tie = table.c[name], table.c.id
+    if sort.startswith("-"):
+        return (column.desc(),) if name == "id" else (column.desc(), tie.desc())
+    return (column.asc(),) if name == "id" else (column.asc(), tie.asc())
 
 
 def paging(limit: int, offset: int) -> tuple[int, int]:
@@ -282,7 +289,7 @@ def list_indicators(connection: Connection, query: IndicatorQuery) -> Page[Indic
         base = base.where(_ind.c.value.ilike(_like(query.search), escape="\\"))
     total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     order = _order(query.sort, INDICATOR_SORTS, _ind)
-    page = base.order_by(order, _ind.c.id).limit(limit).offset(offset)
+    page = base.order_by(*order).limit(limit).offset(offset)
     return Page(_indicator_views(connection, page), int(total))
 
 
@@ -314,7 +321,7 @@ def list_events(connection: Connection, query: EventQuery) -> Page[EventView]:
         )
     total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     order = _order(query.sort, EVENT_SORTS, _ev)
-    page = base.order_by(order, _ev.c.id).limit(limit).offset(offset)
+    page = base.order_by(*order).limit(limit).offset(offset)
     return Page(_event_views(connection, page), int(total))
 
 

@@ -28,7 +28,9 @@ def list_indicators(
     value: Annotated[str | None, Query(max_length=8192, description="Exact value.")] = None,
     search: Annotated[str | None, Query(max_length=256, description="Value contains.")] = None,
     seen_since: datetime | None = None,
-    sort: Annotated[str, Query(max_length=32)] = "-last_seen",
+    sort: Annotated[
+        str, Query(max_length=32, description="Field, - for descending; newest first by default.")
+    ] = "-id",
     limit: Limit = 100,
     offset: Offset = 0,
     with_: With = None,
