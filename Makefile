@@ -33,6 +33,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/match_domains.py
 	$(BIN)/python bench/sinkhole_e2e.py
 	$(BIN)/python bench/shadowserver_import.py
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || true
+	$(BIN)/python bench/api_load.py
 
 demo: $(STAMP)
 	$(BIN)/python -m tipwire.demo

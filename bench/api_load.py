@@ -1,8 +1,9 @@
 """API under load: look-ups by value and event pages, over real HTTP on loopback.
 
 Stores N indicators (default 1,000,000) and E events (default 10,000, five indicators each),
-serves them with `tipwire serve` in its own process, and drives it with an asyncio httpx load
-generator (C connections) for D seconds per scenario. For SQLite and PostgreSQL it prints
+serves them with `tipwire serve` in its own process, and drives it with wrk (C connections,
+one thread; falls back to an asyncio httpx generator when wrk is not installed: `make bench`
+installs Debian's wrk) for D seconds per scenario. For SQLite and PostgreSQL it prints
 requests/s and p50/p95/p99 latency of:
 
 - look-up of an indicator by value (`GET /api/indicators?value=...`, random stored values);
@@ -103,6 +104,43 @@ async def load(
     return len(latencies) / elapsed, latencies, failures
 
 
+WRK_SCRIPT = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+local token = os.getenv("BENCH_TOKEN")
+local headers = {}
+if token ~= "" then headers["Authorization"] = "Bearer " .. token end
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)], headers)
+end
+done = function(summary, latency, requests)
+  local failed = summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), failed))
+end
+"""
+
+
+def wrk_load(
+    base: str, token: str, paths: list[str], seconds: float, connections: int, workdir: Path
+) -> tuple[float, float, float, float, int]:
+    """wrk's requests/s, p50/p95/p99 (ms) and failures over ``paths`` at random."""
+    script, listing = workdir / "load.lua", workdir / "paths.txt"
+    script.write_text(WRK_SCRIPT)
+    listing.write_text("\n".join(paths) + "\n")
+    done = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), base],
+        env=os.environ | {"BENCH_PATHS": str(listing), "BENCH_TOKEN": token},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(row for row in done.stdout.splitlines() if row.startswith("RESULT"))
+    requests, micros, p50, p95, p99, failed = (int(part) for part in line.split()[1:])
+    return requests / (micros / 1e6), p50 / 1000, p95 / 1000, p99 / 1000, failed
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """The value below which ``fraction`` of ``values`` fall, in milliseconds."""
     ordered = sorted(values)
@@ -120,7 +158,9 @@ def in_process(store: Store, call: Callable[[object], object], rounds: int) -> f
     return statistics.median(timings) * 1000
 
 
-def run_case(name: str, env: dict[str, str], store: Store, args: argparse.Namespace) -> None:
+def run_case(
+    name: str, env: dict[str, str], store: Store, args: argparse.Namespace, workdir: Path
+) -> None:
     """Populate, serve and load one database."""
     print(f"{name}:", flush=True)
     store.upgrade()
@@ -216,6 +256,7 @@ def main() -> None:
         ),
     )
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--httpx", action="store_true", help="use the httpx generator, not wrk")
     args = parser.parse_args()
     print(
         f"API load: {args.connections} connections, {args.workers} server workers, "
@@ -225,7 +266,7 @@ def main() -> None:
         url = f"sqlite:///{Path(tmp) / 'tipwire.db'}"
         env = os.environ | {"TIPWIRE_DATA_DIR": tmp, "TIPWIRE_DATABASE_URL": url}
         store = Store(make_engine(url))
-        run_case("SQLite", env, store, args)
+        run_case("SQLite", env, store, args, Path(tmp))
         store.close()
         if args.skip_postgres:
             return
@@ -236,7 +277,7 @@ def main() -> None:
         pg_url = f"{args.postgres_url}?options=-csearch_path%3D{schema}"
         try:
             store = Store(make_engine(pg_url))
-            run_case("PostgreSQL", env | {"TIPWIRE_DATABASE_URL": pg_url}, store, args)
+            run_case("PostgreSQL", env | {"TIPWIRE_DATABASE_URL": pg_url}, store, args, Path(tmp))
             store.close()
         finally:
             with admin.begin() as connection:
