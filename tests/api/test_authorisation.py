@@ -20,6 +20,8 @@ NEEDS = {
     ("POST", "/api/indicators/{indicator_id}/indicators"): Role.ANALYST,
     ("DELETE", "/api/indicators/{indicator_id}/attributes/{attribute_id}"): Role.ANALYST,
     ("POST", "/api/events/{event_id}/attributes"): Role.ANALYST,
+    ("PUT", "/api/events/{event_id}"): Role.ANALYST,
+    ("DELETE", "/api/events/{event_id}"): Role.ANALYST,
     ("DELETE", "/api/events/{event_id}/attributes/{attribute_id}"): Role.ANALYST,
     ("DELETE", "/api/indicators/{indicator_id}/indicators/{other_id}"): Role.ANALYST,
     ("POST", "/api/events"): Role.ANALYST,

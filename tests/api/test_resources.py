@@ -150,6 +150,26 @@ def test_events_consume_with_nested_indicators_and_pivots(client: httpx.Client, 
         for a in client.get(f"/api/events/{event_id}/attributes", headers=viewer).json()["data"]
     ]
     assert names == ["Campaign"]
+    renamed = client.put(
+        f"/api/events/{event_id}",
+        json={"title": "Invoice phishing wave", "type": "Malware"},
+        headers=headers[Role.ANALYST],
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["data"]["title"], renamed.json()["data"]["type"]) == (
+        "Invoice phishing wave",
+        "Malware",
+    )
+    entry = client.get(
+        "/api/audit", params={"object_type": "event"}, headers=headers[Role.ADMIN]
+    ).json()["data"][0]
+    assert entry["before"]["title"] == "Phishing wave against finance"
+    assert entry["after"]["title"] == "Invoice phishing wave"
+    deleted = client.delete(f"/api/events/{event_id}", headers=headers[Role.ANALYST])
+    assert deleted.status_code == 200
+    assert client.get(f"/api/events/{event_id}", headers=viewer).status_code == 404
+    assert client.get(f"/api/indicators/{url_id}/events", headers=viewer).json()["total"] == 0
+    assert client.get(f"/api/indicators/{url_id}", headers=viewer).status_code == 200
     missing = client.get("/api/events/999999", headers=viewer)
     assert missing.status_code == 404
     assert "999999" in missing.json()["errors"][0]["message"]

@@ -84,6 +84,14 @@ class IndicatorChange(Strict):
     clear_score: bool = False
 
 
+class EventChange(Strict):
+    """An analyst's edit of an event: title, description, type (edited text stops updating)."""
+
+    title: Annotated[str, Field(min_length=1, max_length=512)] | None = None
+    description: Annotated[str, Field(max_length=100_000)] | None = None
+    type: Name | None = None
+
+
 class RelationIn(Strict):
     """The other end of a relation, by id."""
 

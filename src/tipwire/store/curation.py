@@ -147,3 +147,31 @@ def remove_attribute(connection: Connection, owner: str, owner_id: int, attribut
     ).rowcount
     if not gone:
         raise NotFoundError(f"{owner} {owner_id} has no attribute {attribute_id}")
+
+
+def edit_event(
+    connection: Connection,
+    event_id: int,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    type_: str | None = None,
+) -> None:
+    """An analyst's edit of an event; edited text replaces its template (it stops updating)."""
+    _must_exist(connection, _ev, "event", event_id)
+    values: dict[str, object] = {"updated_at": datetime.now(UTC)}
+    if title is not None:
+        values |= {"title": title, "title_template": None}
+    if description is not None:
+        values |= {"description": description, "description_template": None}
+    if type_ is not None:
+        values["type"] = type_
+    connection.execute(update(_ev).where(_ev.c.id == event_id).values(**values))
+
+
+def delete_event(connection: Connection, event_id: int) -> None:
+    """Delete an event; its indicators stay (they may belong to other events)."""
+    _must_exist(connection, _ev, "event", event_id)
+    # Links without foreign keys (bulk-loaded tables) go by hand; the rest cascade.
+    connection.execute(delete(_ev_ind).where(_ev_ind.c.event_id == event_id))
+    connection.execute(delete(_ev).where(_ev.c.id == event_id))

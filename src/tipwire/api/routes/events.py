@@ -11,7 +11,7 @@ from tipwire.api import consume, embedding
 from tipwire.api.deps import Analyst, Context, Viewer
 from tipwire.api.responses import Json, item, listing
 from tipwire.api.routes.common import Limit, ObjectId, Offset, With
-from tipwire.api.schemas import MAX_CONSUME, AttributeIn, EventIn, RelationIn
+from tipwire.api.schemas import MAX_CONSUME, AttributeIn, EventChange, EventIn, RelationIn
 from tipwire.model import EventType, Source, Tlp
 from tipwire.store import audit, curation, queries
 from tipwire.store.sources import source_id
@@ -92,6 +92,41 @@ def get_event(shared: Context, _principal: Viewer, event_id: ObjectId, with_: Wi
     with shared.store.read() as connection:
         view = queries.get_event(connection, event_id)
         return item(embedding.events(connection, [view], embeds)[0])
+
+
+@router.put("/{event_id}")
+def change_event(
+    shared: Context, principal: Analyst, event_id: ObjectId, body: EventChange
+) -> Json:
+    """Edit an event's title, description or type; recorded in the audit log."""
+    type_ = EventType.parse(body.type).value if body.type else None
+    with shared.store.write() as connection:
+        before = queries.get_event(connection, event_id).as_dict()
+        curation.edit_event(
+            connection, event_id, title=body.title, description=body.description, type_=type_
+        )
+        after = queries.get_event(connection, event_id).as_dict()
+        fields = ("title", "description", "type")
+        audit.record(
+            connection,
+            principal.actor,
+            "event.change",
+            "event",
+            event_id,
+            before={k: before[k] for k in fields},
+            after={k: after[k] for k in fields},
+        )
+    return item(after)
+
+
+@router.delete("/{event_id}")
+def delete_event(shared: Context, principal: Analyst, event_id: ObjectId) -> Json:
+    """Delete an event (its indicators stay); recorded in the audit log."""
+    with shared.store.write() as connection:
+        before = queries.get_event(connection, event_id).as_dict()
+        curation.delete_event(connection, event_id)
+        audit.record(connection, principal.actor, "event.delete", "event", event_id, before=before)
+    return item({"id": event_id, "deleted": True})
 
 
 @router.get("/{event_id}/indicators")
