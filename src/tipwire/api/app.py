@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from tipwire import __version__
+from tipwire import __version__, web
 from tipwire.api import errors
 from tipwire.api.context import AppContext
 from tipwire.api.limits import BodyLimit
@@ -58,5 +58,6 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
     ):
         api.include_router(module.router)
     app.include_router(api)
+    web.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -165,6 +165,7 @@ class EventQuery:
     search: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    created_since: datetime | None = None
     sort: str = "-happened_at"
     limit: int = 100
     offset: int = 0
@@ -282,6 +283,8 @@ def list_events(connection: Connection, query: EventQuery) -> Page[EventView]:
         base = base.where(_ev.c.happened_at >= query.since)
     if query.until is not None:
         base = base.where(_ev.c.happened_at < query.until)
+    if query.created_since is not None:
+        base = base.where(_ev.c.created_at >= query.created_since)
     if query.source:
         base = base.where(
             _ev.c.id.in_(
