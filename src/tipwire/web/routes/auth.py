@@ -21,7 +21,14 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _form(request: Request, *, status_code: int = 200, error: str = "", name: str = "") -> Response:
+def _form(
+    request: Request,
+    *,
+    status_code: int = 200,
+    error: str = "",
+    name: str = "",
+    wanted: str | None = None,
+) -> Response:
     nonce = sessions.login_nonce(request)
     response = render(
         request,
@@ -30,7 +37,7 @@ def _form(request: Request, *, status_code: int = 200, error: str = "", name: st
         login_csrf=sessions.csrf_for(nonce),
         error=error,
         name=name,
-        next=safe_next(request.query_params.get("next")),
+        next=safe_next(wanted if wanted is not None else request.query_params.get("next")),
     )
     sessions.set_cookie(response, request, sessions.LOGIN_COOKIE, nonce, sessions.LOGIN_LIFETIME)
     return response
@@ -47,10 +54,11 @@ def login_page(request: Request, shared: Context) -> Response:
 @router.post("/login")
 def login(request: Request, shared: Context, fields: Fields) -> Response:
     """Check the name and password; on success open a session and go where the user was going."""
+    wanted = fields.get("next")
     nonce = request.cookies.get(sessions.LOGIN_COOKIE)
     if not sessions.csrf_matches(nonce, fields.get("csrf_token")):
         message = "The sign-in form expired or came from elsewhere: please try again."
-        return _form(request, status_code=403, error=message)
+        return _form(request, status_code=403, error=message, wanted=wanted)
     name = fields.get("username", "").strip()[:128]
     password = fields.get("password", "")[:1024]
     if not name or not password:
@@ -61,13 +69,15 @@ def login(request: Request, shared: Context, fields: Fields) -> Response:
     keys = (f"name:{name}", f"address:{address}")
     if shared.throttle.retry_after(*keys) > 0:
         message = "Too many failed attempts: wait a few minutes, then try again."
-        return _form(request, status_code=429, error=message, name=name)
+        return _form(request, status_code=429, error=message, name=name, wanted=wanted)
     with shared.store.read() as connection:
         found = accounts.user_credentials(connection, name)
     account, stored_hash = found if found else (None, None)
     if not verify_secret(stored_hash, password) or account is None or account.disabled:
         shared.throttle.failed(*keys)
-        return _form(request, status_code=401, error="Wrong user name or password.", name=name)
+        return _form(
+            request, status_code=401, error="Wrong user name or password.", name=name, wanted=wanted
+        )
     shared.throttle.succeeded(f"name:{name}")
     token = sessions.start(shared, account.principal)
     response = redirect(safe_next(fields.get("next")))

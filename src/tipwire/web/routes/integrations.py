@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,6 +23,8 @@ from tipwire.web.sessions import Session
 router = APIRouter(route_class=PageRoute)
 
 RUNS_SHOWN = 20
+AWAIT_SECONDS = 60
+"""How long the page keeps refreshing for a started run whose record has not appeared yet."""
 
 
 @router.get("/integrations")
@@ -46,6 +49,7 @@ def _page(
     integration = shared.registry.get(name)
     with shared.store.read() as connection:
         found = runs.list_runs(connection, name, RUNS_SHOWN)
+    newest = found[0].id if found else 0
     admin = session.principal.role.allows(Role.ADMIN)
     fields = (
         forms.build(
@@ -62,10 +66,21 @@ def _page(
         fields=fields,
         can_configure=admin,
         runs=found,
-        running=any(run.status == RunStatus.RUNNING for run in found),
+        running=any(run.status == RunStatus.RUNNING for run in found)
+        or _awaited(request, newest),
         error=error,
         problems=problems or [],
     )
+
+
+def _awaited(request: Request, newest: int) -> bool:
+    """Whether a run started from this page has yet to show up in the log (for a while)."""
+    try:
+        after = int(request.query_params.get("after", ""))
+        since = float(request.query_params.get("at", ""))
+    except ValueError:
+        return False
+    return newest <= after and time.time() - since < AWAIT_SECONDS
 
 
 @router.get("/integrations/{name}")
@@ -138,6 +153,10 @@ def run_now(request: Request, shared: Context, session: AdminAction, name: Name)
         shared.configs.ready(name)  # refuse now, clearly, what the child would refuse later
     except ConfigurationError as exc:
         return _page(request, shared, session, name, status_code=409, error=str(exc))
+    with shared.store.read() as connection:
+        found = runs.list_runs(connection, name, 1)
     launch.start_run(name)
     _audit(shared, session, "integration.run", name)
-    return redirect(f"/integrations/{name}", "started")
+    # The child opens its run record a moment later: the page waits for a newer one.
+    after = found[0].id if found else 0
+    return redirect(f"/integrations/{name}?after={after}&at={time.time():.0f}", "started")
