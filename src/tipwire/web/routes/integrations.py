@@ -66,8 +66,7 @@ def _page(
         fields=fields,
         can_configure=admin,
         runs=found,
-        running=any(run.status == RunStatus.RUNNING for run in found)
-        or _awaited(request, newest),
+        running=any(run.status == RunStatus.RUNNING for run in found) or _awaited(request, newest),
         error=error,
         problems=problems or [],
     )
