@@ -21,7 +21,7 @@ from tipwire.model import (
 from tipwire.store import Store, audit, queries
 
 from ..api.conftest import LiveServer
-from .conftest import PASSWORDS, SignIn, csrf_of
+from .conftest import CSRF, PASSWORDS, SignIn, csrf_of
 
 PAGES = (
     "/",
@@ -345,3 +345,31 @@ def test_a_bad_score_is_named_and_nothing_changes(store: Store, signed_in: SignI
 @pytest.mark.parametrize("path", ["/events/abc", "/indicators/0"])
 def test_malformed_ids_answer_not_found(signed_in: SignIn, path: str) -> None:
     assert signed_in(Role.VIEWER).get(path).status_code == 404
+
+
+def test_the_cookie_is_secure_behind_an_https_proxy(
+    live: LiveServer, users: dict[Role, str]
+) -> None:
+    # The server trusts X-Forwarded-Proto from a proxy on loopback, as behind a TLS terminator.
+    proxied = {"X-Forwarded-Proto": "https"}
+    with httpx.Client(base_url=live.url, headers=proxied) as client:
+        page = client.get("/login")
+        token = CSRF.search(page.text)
+        assert token is not None
+        # The login cookie came back Secure too, so this plain-http client must be handed it.
+        nonce = page.cookies["tipwire_login"]
+        client.cookies.clear()
+        answer = client.post(
+            "/login",
+            headers={"Cookie": f"tipwire_login={nonce}"},
+            data={
+                "csrf_token": token[1],
+                "username": users[Role.VIEWER],
+                "password": PASSWORDS[Role.VIEWER],
+            },
+        )
+        assert answer.status_code == 303
+        cookie = next(
+            c for c in answer.headers.get_list("set-cookie") if c.startswith("tipwire_session=")
+        )
+        assert "secure" in {part.strip().lower() for part in cookie.split(";")}
