@@ -373,3 +373,19 @@ def test_the_cookie_is_secure_behind_an_https_proxy(
             c for c in answer.headers.get_list("set-cookie") if c.startswith("tipwire_session=")
         )
         assert "secure" in {part.strip().lower() for part in cookie.split(";")}
+
+
+def test_text_with_a_nul_character_is_refused_on_every_database(
+    live: LiveServer, signed_in: SignIn
+) -> None:
+    viewer = signed_in(Role.VIEWER)
+    for path in ("/events", "/indicators", "/search"):
+        answer = viewer.get(path, params={"q": "evil\x00"})
+        assert answer.status_code == 400, path
+        assert "NUL character" in answer.text
+    with httpx.Client(base_url=live.url) as client:
+        token = csrf_of(client, "/login")
+        answer = client.post(
+            "/login", data={"csrf_token": token, "username": "a\x00b", "password": "x" * 8}
+        )
+        assert answer.status_code == 400

@@ -112,6 +112,7 @@ class PageRoute(APIRoute):
 
         async def page(request: Request) -> Response:
             try:
+                _refuse_nul(request.query_params.multi_items())
                 response = await handler(request)
             except (
                 LoginRequiredError,
@@ -126,6 +127,13 @@ class PageRoute(APIRoute):
             return response
 
         return page
+
+
+def _refuse_nul(items: list[tuple[str, Any]]) -> None:
+    """Refuse text with a NUL character: no field takes one, and PostgreSQL cannot store it."""
+    for key, value in items:
+        if isinstance(value, str) and "\x00" in value:
+            raise RefusedError(400, f"{key[:64]!r} contains a NUL character, which no field takes.")
 
 
 def signed_in(request: Request, shared: Context) -> Session:
@@ -146,6 +154,7 @@ def _check_role(session: Session, role: Role) -> None:
 async def form_fields(request: Request) -> dict[str, str]:
     """The submitted form's text fields (the last value of a repeated name)."""
     form = await request.form()
+    _refuse_nul(form.multi_items())
     return {key: value for key, value in form.multi_items() if isinstance(value, str)}
 
 
