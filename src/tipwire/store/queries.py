@@ -187,6 +187,13 @@ def paging(limit: int, offset: int) -> tuple[int, int]:
     return limit, offset
 
 
+def _plain_text(field: str, text: str) -> str:
+    """A filter's text, refused when it holds a NUL character (PostgreSQL cannot take one)."""
+    if "\x00" in text:
+        raise InvalidValueError(field, text, "contains a NUL character")
+    return text
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -262,11 +269,12 @@ def list_indicators(connection: Connection, query: IndicatorQuery) -> Page[Indic
             _ind.c.id.in_(
                 select(_ind_src.c.indicator_id)
                 .join(_src, _src.c.id == _ind_src.c.source_id)
-                .where(_src.c.name == query.source)
+                .where(_src.c.name == _plain_text("source", query.source))
             )
         )
     if query.search:
-        base = base.where(_ind.c.value.ilike(_like(query.search), escape="\\"))
+        pattern = _like(_plain_text("search", query.search))
+        base = base.where(_ind.c.value.ilike(pattern, escape="\\"))
     total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     order = _order(query.sort, INDICATOR_SORTS, _ind)
     page = base.order_by(order, _ind.c.id).limit(limit).offset(offset)
@@ -290,11 +298,11 @@ def list_events(connection: Connection, query: EventQuery) -> Page[EventView]:
             _ev.c.id.in_(
                 select(_ev_src.c.event_id)
                 .join(_src, _src.c.id == _ev_src.c.source_id)
-                .where(_src.c.name == query.source)
+                .where(_src.c.name == _plain_text("source", query.source))
             )
         )
     if query.search:
-        pattern = _like(query.search)
+        pattern = _like(_plain_text("search", query.search))
         base = base.where(
             or_(
                 _ev.c.title.ilike(pattern, escape="\\"),
