@@ -154,3 +154,15 @@ def test_a_token_of_another_scheme_or_garbage_is_refused(client: httpx.Client) -
         answer = client.get("/api/indicators", headers={"Authorization": header})
         assert answer.status_code == 401, header
         assert answer.json()["errors"][0]["message"]
+
+
+def test_a_name_with_a_nul_character_is_a_wrong_name_on_every_database(
+    client: httpx.Client, users: dict[Role, str]
+) -> None:
+    for data in (
+        {"grant_type": "password", "username": "admin\x00", "password": "x" * 8},
+        {"grant_type": "client_credentials", "client_id": "twc_\x00", "client_secret": "x"},
+    ):
+        answer = client.post("/api/token", data=data)
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"] == "invalid_grant"

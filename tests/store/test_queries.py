@@ -160,3 +160,17 @@ def test_missing_objects_raise_not_found(loaded: Engine) -> None:
             queries.get_indicator(connection, 999)
         with pytest.raises(NotFoundError, match="event 999"):
             queries.get_event(connection, 999)
+
+
+def test_a_nul_character_in_a_filter_is_named_not_sent_to_the_database(store: Store) -> None:
+    with store.read() as connection:
+        for listing, query in (
+            (queries.list_indicators, queries.IndicatorQuery(search="evil\x00")),
+            (queries.list_events, queries.EventQuery(search="evil\x00")),
+            (queries.list_indicators, queries.IndicatorQuery(source="feed\x00")),
+        ):
+            with pytest.raises(InvalidValueError, match="contains a NUL character") as raised:
+                listing(connection, query)  # type: ignore[operator]
+            assert raised.value.field in {"search", "source"}
+        with pytest.raises(InvalidValueError):
+            queries.search(connection, "x\x00y")

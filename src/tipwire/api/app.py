@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from tipwire import __version__
+from tipwire import __version__, web
 from tipwire.api import errors
 from tipwire.api.context import AppContext
 from tipwire.api.limits import BodyLimit, NoNulInQuery
@@ -63,5 +63,6 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
     app.include_router(api)
     app.mount(MOUNT, create_taxii_app(app.state.context))
     app.add_middleware(NoNulInQuery)
+    web.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -57,7 +57,8 @@ class NoNulInQuery:
     """ASGI middleware: 422 for a query parameter holding a NUL character.
 
     No text TipWire keeps may hold one (PostgreSQL cannot store it), so it is refused here,
-    naming the parameter, rather than failing deep in a query.
+    naming the parameter, rather than failing deep in a query. Only machine routes (``/api``,
+    ``/taxii2``) answer so; the web pages refuse it with a page of their own.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -65,7 +66,8 @@ class NoNulInQuery:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on unless a parameter name or value holds NUL."""
-        raw: bytes = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        machine = scope["type"] == "http" and scope["path"].startswith(("/api/", "/taxii2"))
+        raw: bytes = scope.get("query_string", b"") if machine else b""
         if b"%00" in raw or b"\x00" in raw:
             for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
                 if "\x00" in name or "\x00" in value:

@@ -112,12 +112,16 @@ def create_client(connection: Connection, name: str, role: Role) -> tuple[Accoun
 
 def user_credentials(connection: Connection, name: str) -> tuple[Account, str] | None:
     """A user and their password hash by name, for checking a login."""
+    if not set(name.strip()) <= NAME_CHARS:
+        return None  # no account has such a name (and PostgreSQL refuses a NUL in a query)
     row = connection.execute(select(_users).where(_users.c.name == name.strip())).first()
     return None if row is None else (_account(PrincipalKind.USER, row), row.password_hash)
 
 
 def client_credentials(connection: Connection, client_id: str) -> tuple[Account, str] | None:
     """An API client and its secret hash by client id, for checking a token request."""
+    if "\x00" in client_id:
+        return None  # no client id holds one, and PostgreSQL refuses a NUL in a query
     row = connection.execute(select(_clients).where(_clients.c.client_id == client_id)).first()
     return None if row is None else (_account(PrincipalKind.CLIENT, row), row.secret_hash)
 

@@ -167,6 +167,7 @@ class EventQuery:
     search: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    created_since: datetime | None = None
     sort: str = "-happened_at"
     limit: int = 100
     offset: int = 0
@@ -193,6 +194,13 @@ def paging(limit: int, offset: int) -> tuple[int, int]:
     if offset < 0:
         raise InvalidValueError("offset", offset, "must not be negative")
     return limit, offset
+
+
+def _plain_text(field: str, text: str) -> str:
+    """A filter's text, refused when it holds a NUL character (PostgreSQL cannot take one)."""
+    if "\x00" in text:
+        raise InvalidValueError(field, text, "contains a NUL character")
+    return text
 
 
 def _like(text: str) -> str:
@@ -282,11 +290,12 @@ def list_indicators(connection: Connection, query: IndicatorQuery) -> Page[Indic
             _ind.c.id.in_(
                 select(_ind_src.c.indicator_id)
                 .join(_src, _src.c.id == _ind_src.c.source_id)
-                .where(_src.c.name == query.source)
+                .where(_src.c.name == _plain_text("source", query.source))
             )
         )
     if query.search:
-        base = base.where(_ind.c.value.ilike(_like(query.search), escape="\\"))
+        pattern = _like(_plain_text("search", query.search))
+        base = base.where(_ind.c.value.ilike(pattern, escape="\\"))
     total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     order = _order(query.sort, INDICATOR_SORTS, _ind)
     page = base.order_by(*order).limit(limit).offset(offset)
@@ -303,16 +312,18 @@ def list_events(connection: Connection, query: EventQuery) -> Page[EventView]:
         base = base.where(_ev.c.happened_at >= query.since)
     if query.until is not None:
         base = base.where(_ev.c.happened_at < query.until)
+    if query.created_since is not None:
+        base = base.where(_ev.c.created_at >= query.created_since)
     if query.source:
         base = base.where(
             _ev.c.id.in_(
                 select(_ev_src.c.event_id)
                 .join(_src, _src.c.id == _ev_src.c.source_id)
-                .where(_src.c.name == query.source)
+                .where(_src.c.name == _plain_text("source", query.source))
             )
         )
     if query.search:
-        pattern = _like(query.search)
+        pattern = _like(_plain_text("search", query.search))
         base = base.where(
             or_(
                 _ev.c.title.ilike(pattern, escape="\\"),

@@ -21,10 +21,14 @@ _clients = table(ApiClientRow)
 
 
 class TokenKind(StrEnum):
-    """A short-lived bearer token, or the longer-lived token that renews it."""
+    """A short-lived bearer token, the longer-lived token that renews it, or a browser session."""
 
     ACCESS = "access"
     REFRESH = "refresh"
+    SESSION = "session"
+
+
+_PREFIXES = {TokenKind.ACCESS: "twa_", TokenKind.REFRESH: "twr_", TokenKind.SESSION: "tws_"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +52,7 @@ def _insert(
     lifetime: timedelta,
     parent_id: int | None,
 ) -> tuple[int, str]:
-    prefix = "twa_" if kind is TokenKind.ACCESS else "twr_"
-    token = prefix + secrets.token_urlsafe(32)
+    token = _PREFIXES[kind] + secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     new_id = connection.execute(
         insert(_tokens).values(
@@ -80,6 +83,11 @@ def issue(
         )
     _, access = _insert(connection, TokenKind.ACCESS, principal, access_lifetime, parent_id)
     return IssuedTokens(access, int(access_lifetime.total_seconds()), refresh)
+
+
+def issue_session(connection: Connection, principal: Principal, lifetime: timedelta) -> str:
+    """Issue a browser session token (kept, like the others, only as its digest)."""
+    return _insert(connection, TokenKind.SESSION, principal, lifetime, None)[1]
 
 
 def _resolve_statement() -> Select[Any]:

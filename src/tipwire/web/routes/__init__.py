@@ -1,0 +1,1 @@
+"""The page groups of the web UI, one module each."""
