@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -183,6 +184,9 @@ def push_misp(
     """Send an event to MISP (added, or updated if MISP has it already)."""
     from tipwire.sharing import misp
 
+    # PyMISP logs every error answer, even the expected "no such event" before an add;
+    # push_event reports what went wrong in one error of its own.
+    logging.getLogger("pymisp").disabled = True
     store = open_store()
     with store.read() as connection:
         event = misp.build_event(connection, event_id)

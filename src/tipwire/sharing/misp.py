@@ -8,7 +8,7 @@ from typing import Any
 from pymisp import MISPAttribute, MISPEvent, PyMISP
 from sqlalchemy import Connection
 
-from tipwire.errors import ConfigurationError
+from tipwire.errors import ConfigurationError, InvalidValueError
 from tipwire.model import IndicatorType, Status
 from tipwire.sharing.ids import stable_uuid
 from tipwire.sharing.tlp import misp_tag, strictest
@@ -115,20 +115,36 @@ def push_event(
     event: MISPEvent, url: str, key: str, *, verify_tls: bool = True, timeout: float = 30.0
 ) -> PushResult:
     """Send an event to a MISP server with PyMISP, adding it or updating it by uuid."""
+    if not url.startswith(("http://", "https://")):
+        raise InvalidValueError("url", url, "is not an http:// or https:// URL")
     try:
         misp = PyMISP(url, key, ssl=verify_tls, timeout=timeout)
     except Exception as exc:  # PyMISP raises its own and requests' errors alike
-        raise ConfigurationError(f"MISP at {url}: cannot connect ({_scrub(exc, key)})") from None
-    existing: Any = misp.get_event(event.uuid, pythonify=False)
-    if isinstance(existing, dict) and "Event" in existing:
-        answer: Any = misp.update_event(event, event_id=existing["Event"]["id"], pythonify=False)
-    else:
-        answer = misp.add_event(event, pythonify=False)
+        raise ConfigurationError(f"MISP at {url}: {_login_failure(exc, key)}") from None
+    try:
+        existing: Any = misp.get_event(event.uuid, pythonify=False)
+        if isinstance(existing, dict) and "Event" in existing:
+            answer: Any = misp.update_event(
+                event, event_id=existing["Event"]["id"], pythonify=False
+            )
+        else:
+            answer = misp.add_event(event, pythonify=False)
+    except Exception as exc:  # the server went away, or failed (HTTP 5xx), mid-push
+        raise ConfigurationError(f"MISP at {url}: push failed ({_scrub(exc, key)})") from None
     if not isinstance(answer, dict) or "Event" not in answer:
         raise ConfigurationError(f"MISP at {url}: refused the event ({_scrub(answer, key)})")
     return PushResult(str(answer["Event"]["id"]), str(answer["Event"]["uuid"]))
 
 
+def _login_failure(exc: BaseException, key: str) -> str:
+    """Why PyMISP could not start: the server is out of reach, or it refused the key."""
+    # PyMISP wraps a network error (requests' errors are OSErrors) in its own error.
+    cause = exc if isinstance(exc, OSError) else exc.__context__
+    if isinstance(cause, OSError):
+        return f"cannot connect ({_scrub(cause, key)})"
+    return f"cannot log in ({_scrub(exc, key)})"
+
+
 def _scrub(detail: object, key: str) -> str:
     """A server's answer or an error, never carrying the API key."""
-    return str(detail).replace(key, "********")[:300]
+    return str(detail).replace(key, "********")[:500]
