@@ -34,11 +34,15 @@ async def context(request: Request) -> AppContext:
 Context = Annotated[AppContext, Depends(context)]
 
 
-def caller(
+async def caller(
     shared: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The principal behind the request's bearer token, or 401."""
+    """The principal behind the request's bearer token, or 401.
+
+    Async on purpose: the check is one indexed look-up (a tenth of a millisecond), cheaper run
+    in place than handed to a worker thread and back, which every request would pay.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthError(401, "this route needs a bearer token (POST /api/token to get one)")
     with shared.store.read() as connection:
