@@ -34,6 +34,7 @@ _ITEM: Final = 0
 _END: Final = 1
 _ERROR: Final = 2
 _READY: Final = 3
+_NOTHING: Final = object()
 # A worker that has sent its last message exits at once; one that does not is stopped.
 _EXIT_GRACE_SECONDS: Final = 5.0
 # A fresh interpreter, not a fork: the run holds database connections and a lease thread
@@ -76,7 +77,7 @@ def handed_over(
 
     The worker is started once the items' ``size`` reaches ``start_after``; it loads its
     code while ``local`` goes on, and takes over after the first item at which it is ready,
-    or after ``within`` more items at the latest (waiting for it then). A pull that ends
+    or after ``within`` more items at the latest (waiting for it then). A stream that ends
     sooner never pays for a worker.
     """
     worker: Worker[A, T] | None = None
@@ -148,7 +149,7 @@ class Worker(Generic[A, T]):
         return self._items.poll()
 
     def items(self, argument: A) -> Iterator[T]:
-        """Run ``produce(argument)`` in the worker and yield its items."""
+        """Run ``produce(argument)`` in the worker, once it is ready; its items, as they come."""
         if not self._job_sent:
             self._stream.failed()
         message = self._stream.first()
@@ -224,22 +225,30 @@ def worker_main() -> None:
     job_fd, item_fd = int(sys.argv[1]), int(sys.argv[2])
     items = Connection(item_fd, readable=False)
     with Connection(job_fd, writable=False) as job:
+        header = _receive(job, items)
+        if header is _NOTHING:
+            return
+        produce, ahead = header
         try:
-            produce, ahead = job.recv()
-        except EOFError:  # the run stopped before sending the job
+            items.send((_READY, None))
+        except OSError:  # the run is gone
             return
-        except BaseException as exc:  # e.g. the producer's module fails to import
-            items.send((_ERROR, _portable(exc)))
-            return
-        items.send((_READY, None))
-        try:
-            argument = job.recv()
-        except EOFError:  # the run ended before it needed this worker
-            return
-        except BaseException as exc:  # e.g. the argument's classes fail to import
-            items.send((_ERROR, _portable(exc)))
+        argument = _receive(job, items)
+        if argument is _NOTHING:
             return
     _serve(items, produce, argument, ahead)
+
+
+def _receive(job: Connection, items: Connection) -> Any:
+    """The next part of the job, or _NOTHING if there is none; a failure is sent back."""
+    try:
+        return job.recv()
+    except EOFError:  # the run stopped, or ended before it needed this worker
+        return _NOTHING
+    except BaseException as exc:  # e.g. the producer's module fails to import
+        with suppress(OSError):
+            items.send((_ERROR, _portable(exc)))
+        return _NOTHING
 
 
 def _serve(
