@@ -4,8 +4,10 @@ The simulator (its own process) serves N sinkhole hits; the monitor watches 10,0
 the three documentation ranges the simulator treats as "ours" plus random blocks elsewhere.
 The figure is hits/s from the start of `tipwire run` to committed Events, on SQLite and
 PostgreSQL, printed beside the pull alone (the same stream through the CTAC client into
-typed records, no matching or storing) measured in the same run. Peak memory of the run is
-printed for a backlog and for a fifth of it, to show it does not grow with the backlog.
+typed records, no matching or storing) measured in the same run. The run's peak memory is
+the largest sum, sampled every 50 ms, of the resident memory of `tipwire run` and every process
+it started (its worker); it is printed for each of `--memory-backlogs` to show whether it grows
+with the backlog.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections import defaultdict
 from pathlib import Path
 
 from sqlalchemy import text
@@ -92,6 +95,80 @@ def pull_only(base_url: str) -> float:
     return count / (time.perf_counter() - start)
 
 
+def _resident_kib(pid: int) -> tuple[int, int]:
+    """Resident memory of one process in KiB, in all and anonymous only; 0 once it has gone.
+
+    The rest is file-backed: mostly SQLite's memory map of the database, pages the kernel
+    may drop and read again at will, which grow with the database rather than the run.
+    """
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return 0, 0
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+
+    def kib(name: str) -> int:
+        return int(fields.get(name, "0 kB").split()[0])
+
+    return kib("VmRSS"), kib("RssAnon")
+
+
+def _process_tree(root: int) -> list[int]:
+    """``root`` and every process descended from it, from the parent ids in /proc."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text(encoding="ascii", errors="replace")
+        except OSError:
+            continue
+        # The name in parentheses may hold spaces: the fields after its ")" are fixed.
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children[parent].append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, ()))
+    return tree
+
+
+class TreeMemory:
+    """Samples the summed resident memory of a process and its descendants; keeps the peak."""
+
+    def __init__(self, root: int, every: float = 0.05) -> None:
+        self.peak_kib = 0
+        self.peak_anon_kib = 0
+        self.peaks_kib: dict[int, int] = {}
+        """Each process's own peak, for telling the run from its worker."""
+        self._root = root
+        self._every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            sizes = {pid: _resident_kib(pid) for pid in _process_tree(self._root)}
+            self.peak_kib = max(self.peak_kib, sum(total for total, _ in sizes.values()))
+            self.peak_anon_kib = max(self.peak_anon_kib, sum(anon for _, anon in sizes.values()))
+            for pid, (size, _) in sizes.items():
+                self.peaks_kib[pid] = max(self.peaks_kib.get(pid, 0), size)
+            self._stop.wait(self._every)
+
+    def stop(self) -> str:
+        """Stop sampling; the peak in MB, with each process's own peak."""
+        self._stop.set()
+        self._thread.join()
+        own = [self.peaks_kib.pop(self._root, 0), *self.peaks_kib.values()]
+        parts = " + ".join(f"{kib / 1024:,.0f}" for kib in own if kib)
+        return (
+            f"{self.peak_kib / 1024:,.0f} MB, {self.peak_anon_kib / 1024:,.0f} MB anonymous "
+            f"(process peaks {parts} MB)"
+        )
+
+
 def tipwire(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """Run one tipwire command, failing loudly."""
     done = subprocess.run(
@@ -106,10 +183,8 @@ def tipwire(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
     return done
 
 
-def run_monitor(
-    env: dict[str, str], base_url: str, monitored: list[str]
-) -> tuple[float, float, str]:
-    """Configure and time one `tipwire run`; return seconds, peak MB and its summary line."""
+def run_monitor(env: dict[str, str], base_url: str, monitored: list[str]) -> tuple[float, str, str]:
+    """Configure and time one `tipwire run`; return seconds, its peak memory and summary line."""
     tipwire(env, "init")
     blocks_file = Path(env["TIPWIRE_DATA_DIR"]).parent / "blocks.txt"
     blocks_file.write_text("\n".join(monitored) + "\n", encoding="utf-8")
@@ -126,12 +201,21 @@ def run_monitor(
         f"cidr_blocks={blocks_file}",
     )
     tipwire(env, "integrations", "enable", "ctac-sinkhole")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    done = tipwire(env, "run", "ctac-sinkhole")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tipwire", "run", "ctac-sinkhole"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    memory = TreeMemory(process.pid)
+    out, err = process.communicate()
     elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before) / 1024, done.stdout.strip()
+    peak = memory.stop()
+    if process.returncode != 0:
+        raise SystemExit(f"tipwire run failed: {err.strip()[-500:]}")
+    return elapsed, peak, out.strip()
 
 
 def measure(
@@ -142,7 +226,7 @@ def measure(
     rate = hits / elapsed
     print(
         f"{label:10} end to end {rate:>10,.0f} hits/s ({elapsed:5.1f} s); pull alone "
-        f"{pull:,.0f}/s; e2e/pull {rate / pull:.2f}; peak RSS of the run {peak:,.0f} MB"
+        f"{pull:,.0f}/s; e2e/pull {rate / pull:.2f}; peak memory of the run {peak}"
     )
     print(f"{'':10} {summary}")
 
@@ -159,10 +243,16 @@ def main() -> None:
             "TIPWIRE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
         ),
     )
+    parser.add_argument(
+        "--memory-backlogs",
+        type=lambda text: [int(part) for part in text.split(",")],
+        help="Further backlogs to run, for memory (default: a fifth of --hits).",
+    )
     args = parser.parse_args()
     monitored = blocks(args.blocks, seed=3)
     base = {k: v for k, v in os.environ.items() if not k.startswith("TIPWIRE_")}
-    for hits in (args.hits // 5, args.hits):
+    extra = args.memory_backlogs if args.memory_backlogs is not None else [args.hits // 5]
+    for hits in sorted({*extra, args.hits}):
         port = free_port()
         simulator = start_simulator(port, hits)
         base_url = f"http://127.0.0.1:{port}"
@@ -172,7 +262,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 env = base | {"TIPWIRE_DATA_DIR": str(Path(tmp) / "data")}
                 measure("SQLite", env, base_url, monitored, hits, pull)
-            if args.skip_postgres or hits != args.hits:
+            if args.skip_postgres:
                 continue
             schema = f"bench_{uuid.uuid4().hex[:8]}"
             admin = make_engine(args.postgres_url)

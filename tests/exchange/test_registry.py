@@ -45,3 +45,28 @@ def test_a_name_provided_twice_is_refused_rather_than_guessed() -> None:
     )
     assert registry.integrations == {}
     assert "provided twice" in registry.broken["example-sightings"]
+
+
+def test_asking_for_one_integration_loads_no_other() -> None:
+    registry = Registry.from_entry_points(
+        [
+            point("example-sightings", GOOD),
+            point("missing", "tipwire_no_such_module:Plugin"),
+            point("twice", GOOD),
+            point("twice", GOOD),
+        ],
+        only=["example-sightings"],
+    )
+    assert registry.integrations == {"example-sightings": SightingsIntegration}
+    assert registry.broken == {"twice": "provided twice: by " + GOOD + " and by " + GOOD}
+    with pytest.raises(NotFoundError, match=r"installed: example-sightings, missing\)"):
+        registry.get("x")
+
+
+def test_asking_for_a_name_provided_twice_still_refuses_it() -> None:
+    registry = Registry.from_entry_points(
+        [point("example-sightings", GOOD), point("example-sightings", GOOD)],
+        only=["example-sightings"],
+    )
+    assert registry.integrations == {}
+    assert "provided twice" in registry.broken["example-sightings"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tipwire.integrations.offload import WorkerFailedError, offloaded
+from tipwire.integrations.offload import WorkerFailedError, handed_over, offloaded
 
 # Producers are sent by name, so these tests use functions any fresh interpreter can import.
 
@@ -84,3 +84,36 @@ def test_a_worker_whose_run_is_killed_exits_by_itself() -> None:
     while alive(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(worker)
+
+
+def rest_after(last: int) -> list[int]:
+    """What a worker produces after ``last``, in a test whose items are 0 to 9."""
+    return list(range(last + 1, 10))
+
+
+def test_a_stream_that_proves_large_is_finished_by_a_worker() -> None:
+    with handed_over(
+        iter(range(10)), iter, rest_after, size=lambda _: 1, start_after=3, within=0
+    ) as items:
+        first = list(itertools.islice(items, 4))
+        assert children(os.getpid()) != []  # started after 3 items, in charge after the 4th
+        assert first + list(items) == list(range(10))
+    assert children(os.getpid()) == []
+
+
+def test_a_stream_that_ends_early_never_starts_a_worker() -> None:
+    with handed_over(
+        iter(range(10)), iter, rest_after, size=lambda _: 1, start_after=11, within=0
+    ) as items:
+        assert list(items) == list(range(10))
+        assert children(os.getpid()) == []
+
+
+def test_a_worker_that_cannot_take_over_fails_the_stream() -> None:
+    with (
+        pytest.raises(WorkerFailedError, match="exit code 3"),
+        handed_over(
+            iter(range(10)), os._exit, lambda _: 3, size=lambda _: 1, start_after=2, within=0
+        ) as items,
+    ):
+        list(items)

@@ -10,9 +10,7 @@ from rich.table import Table
 
 from tipwire.cli.common import open_store, print_json, stderr, stdout
 from tipwire.identity import Role
-from tipwire.identity.hashing import new_secret
 from tipwire.identity.principal import PrincipalKind
-from tipwire.store import accounts, audit
 
 users_app = typer.Typer(help="People who sign in: create, list, set role.", no_args_is_help=True)
 clients_app = typer.Typer(help="API clients (programs): create, list.", no_args_is_help=True)
@@ -32,8 +30,12 @@ def create_user(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a user; the password is prompted for (or generated and printed once)."""
+    from tipwire.store import accounts, audit
+
     chosen = Role.parse(role)
     if generate:
+        from tipwire.identity.hashing import new_secret
+
         password = new_secret(12)
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -61,6 +63,8 @@ def list_users(as_json: JsonFlag = False) -> None:
 @users_app.command("set-role")
 def set_role(name: Annotated[str, typer.Argument(help="Login name.")], role: RoleOption) -> None:
     """Change a user's role."""
+    from tipwire.store import accounts, audit
+
     chosen = Role.parse(role)
     store = open_store()
     with store.write() as connection:
@@ -89,6 +93,8 @@ def create_client(
     as_json: JsonFlag = False,
 ) -> None:
     """Add an API client; prints its client id and secret, this once only."""
+    from tipwire.store import accounts, audit
+
     chosen = Role.parse(role)
     store = open_store()
     with store.write() as connection:
@@ -113,6 +119,8 @@ def list_clients(as_json: JsonFlag = False) -> None:
 
 
 def _list(kind: PrincipalKind, as_json: bool) -> None:
+    from tipwire.store import accounts
+
     store = open_store()
     with store.read() as connection:
         found = accounts.list_accounts(connection, kind)

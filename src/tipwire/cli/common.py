@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from rich.console import Console
 from rich.markup import escape
 
-from tipwire.config import Settings
 from tipwire.errors import ConfigurationError
-from tipwire.store import Store, migrate
+
+if TYPE_CHECKING:
+    from tipwire.config import Settings
+    from tipwire.store import Store
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -24,6 +26,10 @@ def console_error(message: str) -> None:
 
 def open_store(settings: Settings | None = None) -> Store:
     """Open the configured store; refuse one that was never initialised or is behind."""
+    # Imported here so that commands that never open the store (``--help``) start quickly.
+    from tipwire.config import Settings
+    from tipwire.store import Store, migrate
+
     settings = settings or Settings()
     store = Store.from_settings(settings)
     current = migrate.current_revision(store.engine)

@@ -199,7 +199,7 @@ def run(
     signal.signal(signal.SIGTERM, _terminate)
     settings = Settings()
     store = open_store(settings)
-    runner = Runner(store.engine, Registry.discover(), settings)
+    runner = Runner(store.engine, Registry.discover(name), settings)
     try:
         outcome = runner.run(name, not_before=slot)
     except LeaseHeldError as exc:

@@ -10,32 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from tipwire.cli.common import console_error, open_store, print_json, stderr, stdout
-from tipwire.config import Settings
 from tipwire.errors import TipwireError
-from tipwire.exchange.configs import ConfigStore
-from tipwire.exchange.registry import Registry
-from tipwire.integrations import shadowserver, stealer_logs
-from tipwire.integrations.report_files import FileReport, total
-from tipwire.integrations.shadowserver_reports import NAME, report_batches, type_of_file
-from tipwire.model import IngestBatch
-from tipwire.providers.shadowserver.reports import check_report_type
-from tipwire.providers.stealer_logs.sources import dump_files
-from tipwire.store import Store
-from tipwire.store.ingest import ingest
+
+if TYPE_CHECKING:
+    from tipwire.integrations.report_files import FileReport
+    from tipwire.model import IngestBatch
+    from tipwire.store import Store
+
+# The monitors and readers are imported by the commands that use them, so that other
+# commands (`tipwire run` above all) do not pay for loading them.
 
 LARGE_FILE = 8 << 20
 """Files at least this big get a progress bar on stderr."""
@@ -49,10 +38,14 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON report pe
 
 
 def _open(name: str) -> tuple[Store, Any]:
+    from tipwire.config import Settings
+    from tipwire.exchange.configs import ConfigStore
+    from tipwire.exchange.registry import Registry
+
     settings = Settings()
     store = open_store(settings)
     try:
-        config = ConfigStore(store.engine, Registry.discover(), settings).validated(name)
+        config = ConfigStore(store.engine, Registry.discover(name), settings).validated(name)
     except TipwireError:
         store.close()
         raise
@@ -66,6 +59,15 @@ def _progress(path: Path) -> Iterator[Callable[[int], None] | None]:
     if size < LARGE_FILE:
         yield None
         return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -80,6 +82,8 @@ def _progress(path: Path) -> Iterator[Callable[[int], None] | None]:
 
 def _store(store: Store, batches: Iterator[IngestBatch]) -> None:
     """Ingest a file's batches in one transaction."""
+    from tipwire.store.ingest import ingest
+
     with store.write() as connection:
         for batch in batches:
             if len(batch):
@@ -102,6 +106,8 @@ def _show(report: FileReport, as_json: bool) -> None:
 
 
 def _finish(reports: list[FileReport], failed: int, as_json: bool) -> None:
+    from tipwire.integrations.report_files import total
+
     rows, matched, malformed = total(reports)
     if not as_json and len(reports) > 1:
         stdout.print(
@@ -122,6 +128,11 @@ def import_shadowserver(
     as_json: JsonFlag = False,
 ) -> None:
     """Import Shadowserver report files with the shadowserver integration's settings."""
+    from tipwire.integrations import shadowserver
+    from tipwire.integrations.report_files import FileReport
+    from tipwire.integrations.shadowserver_reports import NAME, report_batches, type_of_file
+    from tipwire.providers.shadowserver.reports import check_report_type
+
     given = check_report_type(report_type) if report_type else None
     store, config = _open(NAME)
     monitor = shadowserver.monitor_for(config)
@@ -158,6 +169,9 @@ def import_stealer_logs(
     as_json: JsonFlag = False,
 ) -> None:
     """Import infostealer logs with the stealer-logs integration's settings; no password is kept."""
+    from tipwire.integrations import stealer_logs
+    from tipwire.providers.stealer_logs.sources import dump_files
+
     store, config = _open(stealer_logs.NAME)
     monitor = stealer_logs.monitor_for(config)
     reports: list[FileReport] = []

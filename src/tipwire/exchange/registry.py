@@ -27,15 +27,24 @@ class Registry:
 
     integrations: Mapping[str, IntegrationClass] = field(default_factory=dict)
     broken: Mapping[str, str] = field(default_factory=dict)
+    unloaded: frozenset[str] = frozenset()
+    """Installed integrations left unloaded because the caller asked only for others."""
 
     @classmethod
-    def discover(cls) -> Registry:
-        """Load every installed integration, built-in and third-party alike."""
-        return cls.from_entry_points(entry_points(group=ENTRY_POINT_GROUP))
+    def discover(cls, *only: str) -> Registry:
+        """Load every installed integration, built-in and third-party alike, or ``only`` those.
+
+        A command about one integration (``tipwire run``) names it, and imports no other.
+        """
+        return cls.from_entry_points(entry_points(group=ENTRY_POINT_GROUP), only=only)
 
     @classmethod
-    def from_entry_points(cls, points: Iterable[EntryPoint]) -> Registry:
+    def from_entry_points(
+        cls, points: Iterable[EntryPoint], *, only: Iterable[str] = ()
+    ) -> Registry:
         """Load the given entry points; one that fails is listed as broken, not fatal."""
+        wanted = set(only)
+        unloaded: set[str] = set()
         loaded: dict[str, IntegrationClass] = {}
         broken: dict[str, str] = {}
         origins: dict[str, str] = {}
@@ -46,6 +55,9 @@ class Registry:
                 loaded.pop(point.name, None)
                 continue
             origins[point.name] = origin
+            if wanted and point.name not in wanted:
+                unloaded.add(point.name)
+                continue
             try:
                 candidate = point.load()
             except Exception as exc:  # a broken plugin must not take the others down
@@ -56,7 +68,8 @@ class Registry:
                 broken[point.name] = problem
             else:
                 loaded[point.name] = candidate
-        return cls(dict(sorted(loaded.items())), dict(sorted(broken.items())))
+        unloaded -= broken.keys()
+        return cls(dict(sorted(loaded.items())), dict(sorted(broken.items())), frozenset(unloaded))
 
     @classmethod
     def of(cls, *integrations: IntegrationClass) -> Registry:
@@ -73,7 +86,7 @@ class Registry:
             return self.integrations[name]
         if name in self.broken:
             raise ConfigurationError(f"integration {name} {self.broken[name]}")
-        known = ", ".join(self.integrations) or "none"
+        known = ", ".join(sorted({*self.integrations, *self.unloaded})) or "none"
         raise NotFoundError(f"no integration called {name!r} is installed (installed: {known})")
 
 

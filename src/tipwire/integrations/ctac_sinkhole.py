@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
-from typing import ClassVar
+from dataclasses import replace
+from typing import ClassVar, Final
 
 from pydantic import Field
 
@@ -22,7 +23,7 @@ from tipwire.exchange import (
 )
 from tipwire.exchange.http import ClientFactory
 from tipwire.integrations.ctac_common import SOURCE, CtacSettings, since
-from tipwire.integrations.offload import offloaded
+from tipwire.integrations.offload import handed_over
 from tipwire.integrations.sinkhole_events import (
     SinkholeMapping,
     SinkholeStatuses,
@@ -42,6 +43,10 @@ COMMIT_EVERY = 100_000
 """Records per committed batch: a commit costs tens of milliseconds."""
 MAX_PENDING_HITS = 20_000
 """Matched hits that force a commit sooner, to bound memory when many hits match."""
+WORKER_AFTER: Final = 100_000
+"""Records pulled in the run before a worker is started: fewer do not repay its start-up."""
+WORKER_WITHIN: Final = 5
+"""Pages the run pulls on while its worker starts, before it waits for it."""
 
 
 class CtacSinkholeConfig(CtacSettings):
@@ -124,22 +129,24 @@ class CtacSinkholeIntegration(Integration[CtacSinkholeConfig]):
         )
 
 
-def _pages(pull: SinkholePull) -> AbstractContextManager[Iterator[MatchedPage]]:
-    """The pull's matched pages: from a worker process when the run uses the real network.
+def _pages(
+    pull: SinkholePull, *, worker_after: int = WORKER_AFTER, worker_within: int = WORKER_WITHIN
+) -> AbstractContextManager[Iterator[MatchedPage]]:
+    """The pull's matched pages: a large pull on the real network goes on in a worker process.
 
     Pulling, decoding and matching then take a core of their own while this process builds
-    and commits batches. A run given a substitute transport (tests) pulls in this process,
-    where that transport lives.
+    and commits batches; the worker resumes the export from the last page pulled here. A run
+    given a substitute transport (tests) pulls in this process, where that transport lives.
     """
     http = pull.http
     if isinstance(http, ClientFactory) and http.transport is None:
-        portable = SinkholePull(
-            pull.api_url,
-            pull.api_key,
-            pull.retry_seconds,
-            pull.networks,
-            pull.since,
-            NetworkClients(http.headers, http.timeout),
+        portable = replace(pull, http=NetworkClients(http.headers, http.timeout))
+        return handed_over(
+            matched_pages(pull),
+            matched_pages,
+            lambda page: replace(portable, since=page.cursor),
+            size=lambda page: page.fetched,
+            start_after=worker_after,
+            within=worker_within,
         )
-        return offloaded(matched_pages, portable)
     return nullcontext(matched_pages(pull))

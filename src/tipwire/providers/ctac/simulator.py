@@ -258,6 +258,9 @@ class Simulator:
             if last == visible:
                 checkpoint["end"] = True
             yield ("\n".join(lines) + "\n" + _compact(checkpoint) + "\n").encode()
+            # Sending to a client that hung up does not wait, so without this pause the
+            # server would make the whole rest of the stream before it noticed.
+            await asyncio.sleep(0)
         if sent == 0:
             end = {"cursor": encode_cursor(feed, since), "records": 0, "end": True}
             yield (_compact(end) + "\n").encode()
