@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 
 from tipwire.errors import InvalidValueError
 from tipwire.store import queries
-from tipwire.store.queries import EventView, IndicatorView
+from tipwire.store.queries import AttributeView, EventView, IndicatorView
 
 INDICATOR_EMBEDS = frozenset({"attributes", "sources", "score"})
 EVENT_EMBEDS = frozenset({"attributes", "sources"})
@@ -25,43 +26,44 @@ def parse_with(text: str | None, allowed: frozenset[str]) -> frozenset[str]:
     return asked
 
 
+def _shaped(
+    views: Sequence[IndicatorView | EventView],
+    embeds: frozenset[str],
+    optional: frozenset[str],
+    attributes: Callable[[list[int]], dict[int, list[AttributeView]]],
+) -> list[dict[str, Any]]:
+    """Each view's fields, without the ``optional`` ones not asked for, plus its attributes."""
+    found = attributes([v.id for v in views]) if "attributes" in embeds else {}
+    shaped = []
+    for view in views:
+        shown = view.as_dict()
+        for name in optional - embeds:
+            del shown[name]
+        if "attributes" in embeds:
+            shown["attributes"] = [a.as_dict() for a in found[view.id]]
+        shaped.append(shown)
+    return shaped
+
+
 def indicators(
     connection: Connection, views: list[IndicatorView], embeds: frozenset[str]
 ) -> list[dict[str, Any]]:
     """Indicators as answered: the core fields plus what ``embeds`` asks for."""
-    attributes = (
-        queries.indicator_attributes_many(connection, [v.id for v in views])
-        if "attributes" in embeds
-        else {}
+    return _shaped(
+        views,
+        embeds,
+        frozenset({"sources", "score"}),
+        lambda ids: queries.indicator_attributes_many(connection, ids),
     )
-    shaped = []
-    for view in views:
-        shown = view.as_dict()
-        if "sources" not in embeds:
-            del shown["sources"]
-        if "score" not in embeds:
-            del shown["score"]
-        if "attributes" in embeds:
-            shown["attributes"] = [a.as_dict() for a in attributes[view.id]]
-        shaped.append(shown)
-    return shaped
 
 
 def events(
     connection: Connection, views: list[EventView], embeds: frozenset[str]
 ) -> list[dict[str, Any]]:
     """Events as answered: the core fields plus what ``embeds`` asks for."""
-    attributes = (
-        queries.event_attributes_many(connection, [v.id for v in views])
-        if "attributes" in embeds
-        else {}
+    return _shaped(
+        views,
+        embeds,
+        frozenset({"sources"}),
+        lambda ids: queries.event_attributes_many(connection, ids),
     )
-    shaped = []
-    for view in views:
-        shown = view.as_dict()
-        if "sources" not in embeds:
-            del shown["sources"]
-        if "attributes" in embeds:
-            shown["attributes"] = [a.as_dict() for a in attributes[view.id]]
-        shaped.append(shown)
-    return shaped

@@ -370,24 +370,12 @@ def find_indicators(
 
 def indicator_attributes(connection: Connection, indicator_id: int) -> list[AttributeView]:
     """Attributes of an indicator, by name then first seen."""
-    rows = connection.execute(
-        select(_ind_attr, _src.c.name.label("source"))
-        .join(_src, _src.c.id == _ind_attr.c.source_id)
-        .where(_ind_attr.c.indicator_id == indicator_id)
-        .order_by(_ind_attr.c.name, _ind_attr.c.first_seen, _ind_attr.c.id)
-    )
-    return [AttributeView(r.id, r.name, r.value, r.source, r.first_seen, r.last_seen) for r in rows]
+    return indicator_attributes_many(connection, [indicator_id])[indicator_id]
 
 
 def event_attributes(connection: Connection, event_id: int) -> list[AttributeView]:
     """Attributes of an event, by name then first seen."""
-    rows = connection.execute(
-        select(_ev_attr, _src.c.name.label("source"))
-        .join(_src, _src.c.id == _ev_attr.c.source_id)
-        .where(_ev_attr.c.event_id == event_id)
-        .order_by(_ev_attr.c.name, _ev_attr.c.first_seen, _ev_attr.c.id)
-    )
-    return [AttributeView(r.id, r.name, r.value, r.source, r.first_seen, r.last_seen) for r in rows]
+    return event_attributes_many(connection, [event_id])[event_id]
 
 
 def event_indicators(
@@ -441,44 +429,39 @@ def search(connection: Connection, text: str, limit: int = 50) -> SearchResult:
     return SearchResult(indicators[:limit], events)
 
 
+def _attributes_by_owner(
+    connection: Connection, owner: Any, ids: Sequence[int]
+) -> dict[int, list[AttributeView]]:
+    """Attributes of several owners (``owner``: an attribute table's owner-id column) at once."""
+    found: dict[int, list[AttributeView]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    attributes = owner.table
+    rows = connection.execute(
+        select(owner.label("owner"), attributes, _src.c.name.label("source"))
+        .join(_src, _src.c.id == attributes.c.source_id)
+        .where(owner.in_(list(ids)))
+        .order_by(attributes.c.name, attributes.c.first_seen, attributes.c.id)
+    )
+    for r in rows:
+        found[r.owner].append(
+            AttributeView(r.id, r.name, r.value, r.source, r.first_seen, r.last_seen)
+        )
+    return found
+
+
 def indicator_attributes_many(
     connection: Connection, indicator_ids: Sequence[int]
 ) -> dict[int, list[AttributeView]]:
     """Attributes of several indicators at once (for ``?with=attributes`` on a page)."""
-    found: dict[int, list[AttributeView]] = {i: [] for i in indicator_ids}
-    if not indicator_ids:
-        return found
-    rows = connection.execute(
-        select(_ind_attr, _src.c.name.label("source"))
-        .join(_src, _src.c.id == _ind_attr.c.source_id)
-        .where(_ind_attr.c.indicator_id.in_(list(indicator_ids)))
-        .order_by(_ind_attr.c.name, _ind_attr.c.first_seen, _ind_attr.c.id)
-    )
-    for r in rows:
-        found[r.indicator_id].append(
-            AttributeView(r.id, r.name, r.value, r.source, r.first_seen, r.last_seen)
-        )
-    return found
+    return _attributes_by_owner(connection, _ind_attr.c.indicator_id, indicator_ids)
 
 
 def event_attributes_many(
     connection: Connection, event_ids: Sequence[int]
 ) -> dict[int, list[AttributeView]]:
     """Attributes of several events at once (for ``?with=attributes`` on a page)."""
-    found: dict[int, list[AttributeView]] = {i: [] for i in event_ids}
-    if not event_ids:
-        return found
-    rows = connection.execute(
-        select(_ev_attr, _src.c.name.label("source"))
-        .join(_src, _src.c.id == _ev_attr.c.source_id)
-        .where(_ev_attr.c.event_id.in_(list(event_ids)))
-        .order_by(_ev_attr.c.name, _ev_attr.c.first_seen, _ev_attr.c.id)
-    )
-    for r in rows:
-        found[r.event_id].append(
-            AttributeView(r.id, r.name, r.value, r.source, r.first_seen, r.last_seen)
-        )
-    return found
+    return _attributes_by_owner(connection, _ev_attr.c.event_id, event_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,14 +503,6 @@ def list_sources(connection: Connection, names: Sequence[str] | None = None) -> 
     if names is not None:
         query = query.where(_src.c.name.in_(list(names)))
     return [SourceView(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in connection.execute(query)]
-
-
-def event_key_of(connection: Connection, event_id: int) -> str:
-    """The stable key of an event, or NotFoundError."""
-    key = connection.execute(select(_ev.c.key).where(_ev.c.id == event_id)).scalar()
-    if key is None:
-        raise NotFoundError(f"event {event_id} does not exist")
-    return str(key)
 
 
 def event_ids_by_key(connection: Connection, keys: Sequence[str]) -> dict[str, int]:

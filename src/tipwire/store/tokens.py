@@ -136,15 +136,6 @@ def resolve(connection: Connection, token: str, kind: TokenKind) -> tuple[int, P
     return row.id, principal
 
 
-def revoke(connection: Connection, token: str) -> bool:
-    """Revoke a token (a refresh token takes its access tokens with it); False if unknown."""
-    row = connection.execute(select(_tokens.c.id).where(_tokens.c.digest == digest(token))).first()
-    if row is None:
-        return False
-    revoke_id(connection, row.id)
-    return True
-
-
 def revoke_id(connection: Connection, token_id: int) -> None:
     """Revoke the token with this id and those issued under it."""
     connection.execute(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from tipwire.api import consume, embedding
+from tipwire.api import attributes, consume, embedding
 from tipwire.api.deps import Analyst, Context, Viewer
 from tipwire.api.responses import Json, item, listing
 from tipwire.api.routes.common import Limit, ObjectId, Offset, With
@@ -219,22 +219,7 @@ def remove_event_attribute(
     shared: Context, principal: Analyst, event_id: ObjectId, attribute_id: ObjectId
 ) -> Json:
     """Remove one attribute of an event."""
-    with shared.store.write() as connection:
-        before = [
-            a.as_dict()
-            for a in queries.event_attributes(connection, event_id)
-            if a.id == attribute_id
-        ]
-        curation.remove_attribute(connection, "event", event_id, attribute_id)
-        audit.record(
-            connection,
-            principal.actor,
-            "event.attribute.remove",
-            "event",
-            event_id,
-            before=before[0] if before else None,
-        )
-    return item({"id": attribute_id, "removed": True})
+    return attributes.remove(shared, principal, "event", event_id, attribute_id)
 
 
 @router.get("/{event_id}/sources")

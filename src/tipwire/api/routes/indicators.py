@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from tipwire.api import consume, embedding
+from tipwire.api import attributes, consume, embedding
 from tipwire.api.deps import Analyst, Context, Viewer
 from tipwire.api.responses import Json, item, listing
 from tipwire.api.routes.common import Limit, ObjectId, Offset, With
@@ -169,22 +169,7 @@ def remove_indicator_attribute(
     shared: Context, principal: Analyst, indicator_id: ObjectId, attribute_id: ObjectId
 ) -> Json:
     """Remove one attribute of an indicator."""
-    with shared.store.write() as connection:
-        before = [
-            a.as_dict()
-            for a in queries.indicator_attributes(connection, indicator_id)
-            if a.id == attribute_id
-        ]
-        curation.remove_attribute(connection, "indicator", indicator_id, attribute_id)
-        audit.record(
-            connection,
-            principal.actor,
-            "indicator.attribute.remove",
-            "indicator",
-            indicator_id,
-            before=before[0] if before else None,
-        )
-    return item({"id": attribute_id, "removed": True})
+    return attributes.remove(shared, principal, "indicator", indicator_id, attribute_id)
 
 
 @router.get("/{indicator_id}/sources")
