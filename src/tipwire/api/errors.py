@@ -68,7 +68,8 @@ async def _configuration(_request: Request, exc: Exception) -> Response:
 
 async def _data(_request: Request, exc: Exception) -> Response:
     # The database refused a value that got past validation (say, NUL in a setting).
-    log.info("database refused a value: %s", exc)
+    # Only the kind: the driver's message quotes the statement's parameters.
+    log.info("database refused a value (%s)", type(getattr(exc, "orig", exc)).__name__)
     return errors(422, (None, "a value in the request cannot be stored (unsupported characters)"))
 
 
