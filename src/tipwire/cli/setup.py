@@ -1,4 +1,4 @@
-"""Commands that set TipWire up: ``init`` and ``db upgrade``."""
+"""Commands that set TipWire up and keep its database fit: ``init``, ``db upgrade|maintain``."""
 
 from __future__ import annotations
 
@@ -30,6 +30,17 @@ def upgrade() -> None:
     store.upgrade()
     store.close()
     stdout.print("database schema is up to date")
+
+
+@db_app.command("maintain")
+def maintain() -> None:
+    """Refresh planner statistics (and vacuum on PostgreSQL); run it after bulk loads."""
+    from tipwire.store.maintenance import maintain as maintain_tables
+
+    store = Store.from_settings(Settings())
+    tables = maintain_tables(store.engine)
+    store.close()
+    stdout.print(f"maintained {len(tables)} tables")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine
 from tipwire.config import Settings
 from tipwire.model import IngestBatch
 from tipwire.store import migrate
-from tipwire.store.engine import make_engine, write_transaction
+from tipwire.store.engine import make_engine, read_engine, write_transaction
 from tipwire.store.ingest import ingest
 from tipwire.store.results import Counts, IngestResult
 
@@ -20,6 +20,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reader = read_engine(engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -37,8 +38,8 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection for reads."""
-        with self.engine.connect() as connection:
+        """A connection for reads (no write may be made through it)."""
+        with self._reader.connect() as connection:
             yield connection
 
     @contextmanager

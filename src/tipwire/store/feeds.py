@@ -73,10 +73,21 @@ def feed_page(connection: Connection, query: FeedQuery) -> list[FeedRow]:
 
 
 def feed_values(connection: Connection, source: str | None) -> Iterator[tuple[int, str, str]]:
-    """(id, type, value) of every indicator of the feed, streamed in id order."""
-    selected = _feed(source).order_by(_ind.c.id).execution_options(yield_per=5000)
-    for row in connection.execute(selected):
-        yield row.id, row.type, row.value
+    """(id, type, value) of every indicator of the feed, in id order, 5,000 rows per query.
+
+    Keyset batches rather than a server-side cursor: reads run outside transactions on
+    PostgreSQL (see store.engine.read_engine), where a cursor cannot be declared.
+    """
+    after = 0
+    while True:
+        batch = connection.execute(
+            _feed(source).where(_ind.c.id > after).order_by(_ind.c.id).limit(5000)
+        ).all()
+        for row in batch:
+            yield row.id, row.type, row.value
+        if len(batch) < 5000:
+            return
+        after = batch[-1].id
 
 
 def all_sources(connection: Connection) -> list[tuple[int, SourceRecord]]:

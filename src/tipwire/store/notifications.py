@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select, update
 
 from tipwire.errors import InvalidValueError, NotFoundError
 from tipwire.store.dialect import upsert
-from tipwire.store.queries import EventView, _event_views
+from tipwire.store.queries import EVENT_VIEW_COLUMNS, EventView, _event_views
 from tipwire.store.schema import (
     EventRow,
     NotificationDeliveryRow,
@@ -188,7 +188,7 @@ def events_created_since(
     views: list[EventView] = []
     for start in range(0, len(wanted), 500):
         query = (
-            select(_events)
+            select(*EVENT_VIEW_COLUMNS)
             .where(_events.c.key.in_(wanted[start : start + 500]), _events.c.created_at >= since)
             .order_by(_events.c.id)
         )

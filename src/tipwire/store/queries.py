@@ -70,7 +70,7 @@ class IndicatorView:
     counters: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain dict form, with times as ISO 8601 strings."""
+        """Plain dict form; times stay datetimes, which orjson writes as ISO 8601."""
         return {
             "id": self.id,
             "type": self.type,
@@ -78,10 +78,10 @@ class IndicatorView:
             "counters": self.counters,
             "status": self.status,
             "score": self.score,
-            "first_seen": self.first_seen.isoformat(),
-            "last_seen": self.last_seen.isoformat(),
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
             "sources": self.sources,
         }
 
@@ -100,15 +100,15 @@ class EventView:
     sources: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain dict form, with times as ISO 8601 strings."""
+        """Plain dict form; times stay datetimes, which orjson writes as ISO 8601."""
         return {
             "id": self.id,
             "title": self.title,
             "type": self.type,
-            "happened_at": self.happened_at.isoformat(),
+            "happened_at": self.happened_at,
             "description": self.description,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
             "sources": self.sources,
         }
 
@@ -131,8 +131,8 @@ class AttributeView:
             "name": self.name,
             "value": self.value,
             "source": self.source,
-            "first_seen": self.first_seen.isoformat(),
-            "last_seen": self.last_seen.isoformat(),
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
         }
 
 
@@ -156,6 +156,7 @@ class IndicatorQuery:
     sort: str = "-id"
     limit: int = 100
     offset: int = 0
+    with_sources: bool = True
 
 
 @dataclass(slots=True)
@@ -171,6 +172,7 @@ class EventQuery:
     sort: str = "-happened_at"
     limit: int = 100
     offset: int = 0
+    with_sources: bool = True
 
 
 def _order(sort: str, allowed: Sequence[str], table: Any) -> tuple[Any, ...]:
@@ -227,48 +229,60 @@ _INDICATOR_COUNTERS = (
     .where(_ind_cnt.c.indicator_id.in_(bindparam("ids", expanding=True)))
     .group_by(_ind_cnt.c.indicator_id, _ind_cnt.c.name)
 )
-_INDICATOR_BY_ID = select(_ind).where(_ind.c.id == bindparam("id"))
-_INDICATORS_BY_KEY = select(_ind).where(_ind.c.key_hash.in_(bindparam("keys", expanding=True)))
-_EVENT_BY_ID = select(_ev).where(_ev.c.id == bindparam("id"))
+# The columns of IndicatorView and EventView in field order: views are built from rows as is.
+INDICATOR_VIEW_COLUMNS = (
+    _ind.c.id,
+    _ind.c.type,
+    _ind.c.value,
+    _ind.c.status,
+    func.coalesce(_ind.c.manual_score, _ind.c.score).label("score"),
+    _ind.c.first_seen,
+    _ind.c.last_seen,
+    _ind.c.created_at,
+    _ind.c.updated_at,
+)
+EVENT_VIEW_COLUMNS = (
+    _ev.c.id,
+    _ev.c.title,
+    _ev.c.type,
+    _ev.c.happened_at,
+    _ev.c.description,
+    _ev.c.created_at,
+    _ev.c.updated_at,
+)
+_INDICATOR_BY_ID = select(*INDICATOR_VIEW_COLUMNS).where(_ind.c.id == bindparam("id"))
+_INDICATORS_BY_KEY = select(*INDICATOR_VIEW_COLUMNS).where(
+    _ind.c.key_hash.in_(bindparam("keys", expanding=True))
+)
+_EVENT_BY_ID = select(*EVENT_VIEW_COLUMNS).where(_ev.c.id == bindparam("id"))
 
 
 def _indicator_views(
-    connection: Connection, query: Select[Any], params: dict[str, Any] | None = None
+    connection: Connection,
+    query: Select[Any],
+    params: dict[str, Any] | None = None,
+    with_sources: bool = True,
 ) -> list[IndicatorView]:
-    rows = connection.execute(query, params or {}).all()
-    views = [
-        IndicatorView(
-            r.id,
-            r.type,
-            r.value,
-            r.status,
-            r.manual_score if r.manual_score is not None else r.score,
-            r.first_seen,
-            r.last_seen,
-            r.created_at,
-            r.updated_at,
-        )
-        for r in rows
-    ]
+    views = [IndicatorView(*row) for row in connection.execute(query, params or {})]
     if views:
         by_id = {v.id: v for v in views}
         ids = {"ids": list(by_id)}
-        for indicator_id, name in connection.execute(_INDICATOR_SOURCES, ids):
-            by_id[indicator_id].sources.append(name)
+        if with_sources:
+            for indicator_id, name in connection.execute(_INDICATOR_SOURCES, ids):
+                by_id[indicator_id].sources.append(name)
         for indicator_id, name, total in connection.execute(_INDICATOR_COUNTERS, ids):
             by_id[indicator_id].counters[name] = int(total)
     return views
 
 
 def _event_views(
-    connection: Connection, query: Select[Any], params: dict[str, Any] | None = None
+    connection: Connection,
+    query: Select[Any],
+    params: dict[str, Any] | None = None,
+    with_sources: bool = True,
 ) -> list[EventView]:
-    rows = connection.execute(query, params or {}).all()
-    views = [
-        EventView(r.id, r.title, r.type, r.happened_at, r.description, r.created_at, r.updated_at)
-        for r in rows
-    ]
-    if views:
+    views = [EventView(*row) for row in connection.execute(query, params or {})]
+    if views and with_sources:
         by_id = {v.id: v for v in views}
         for event_id, name in connection.execute(_EVENT_SOURCES, {"ids": list(by_id)}):
             by_id[event_id].sources.append(name)
@@ -278,7 +292,7 @@ def _event_views(
 def list_indicators(connection: Connection, query: IndicatorQuery) -> Page[IndicatorView]:
     """Indicators matching ``query``, one page of them, with the total."""
     limit, offset = paging(query.limit, query.offset)
-    base = select(_ind)
+    base = select(*INDICATOR_VIEW_COLUMNS)
     if query.type is not None:
         base = base.where(_ind.c.type == query.type.value)
     if query.status is not None:
@@ -299,13 +313,13 @@ def list_indicators(connection: Connection, query: IndicatorQuery) -> Page[Indic
     total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     order = _order(query.sort, INDICATOR_SORTS, _ind)
     page = base.order_by(*order).limit(limit).offset(offset)
-    return Page(_indicator_views(connection, page), int(total))
+    return Page(_indicator_views(connection, page, with_sources=query.with_sources), int(total))
 
 
 def list_events(connection: Connection, query: EventQuery) -> Page[EventView]:
     """Events matching ``query``, one page of them, with the total."""
     limit, offset = paging(query.limit, query.offset)
-    base = select(_ev)
+    base = select(*EVENT_VIEW_COLUMNS)
     if query.type is not None:
         base = base.where(_ev.c.type == query.type.value)
     if query.since is not None:
@@ -333,7 +347,7 @@ def list_events(connection: Connection, query: EventQuery) -> Page[EventView]:
     total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     order = _order(query.sort, EVENT_SORTS, _ev)
     page = base.order_by(*order).limit(limit).offset(offset)
-    return Page(_event_views(connection, page), int(total))
+    return Page(_event_views(connection, page, with_sources=query.with_sources), int(total))
 
 
 def get_indicator(connection: Connection, indicator_id: int) -> IndicatorView:
@@ -353,7 +367,10 @@ def get_event(connection: Connection, event_id: int) -> EventView:
 
 
 def find_indicators(
-    connection: Connection, value: str, type_: IndicatorType | None = None
+    connection: Connection,
+    value: str,
+    type_: IndicatorType | None = None,
+    with_sources: bool = True,
 ) -> list[IndicatorView]:
     """Indicators whose normalised value equals ``value`` (of any type that accepts it)."""
     candidates = [type_] if type_ is not None else list(IndicatorType)
@@ -365,7 +382,7 @@ def find_indicators(
             continue
     if not keys:
         return []
-    return _indicator_views(connection, _INDICATORS_BY_KEY, {"keys": keys})
+    return _indicator_views(connection, _INDICATORS_BY_KEY, {"keys": keys}, with_sources)
 
 
 def indicator_attributes(connection: Connection, indicator_id: int) -> list[AttributeView]:
@@ -385,14 +402,22 @@ def event_indicators(
     limit, offset = paging(limit, offset)
     ids = select(_ev_ind.c.indicator_id).where(_ev_ind.c.event_id == event_id)
     total = connection.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
-    query = select(_ind).where(_ind.c.id.in_(ids)).order_by(_ind.c.type, _ind.c.value)
+    query = (
+        select(*INDICATOR_VIEW_COLUMNS)
+        .where(_ind.c.id.in_(ids))
+        .order_by(_ind.c.type, _ind.c.value)
+    )
     return Page(_indicator_views(connection, query.limit(limit).offset(offset)), int(total))
 
 
 def indicator_events(connection: Connection, indicator_id: int) -> list[EventView]:
     """Pivot: the events an indicator is related to, newest first."""
     ids = select(_ev_ind.c.event_id).where(_ev_ind.c.indicator_id == indicator_id)
-    query = select(_ev).where(_ev.c.id.in_(ids)).order_by(_ev.c.happened_at.desc(), _ev.c.id)
+    query = (
+        select(*EVENT_VIEW_COLUMNS)
+        .where(_ev.c.id.in_(ids))
+        .order_by(_ev.c.happened_at.desc(), _ev.c.id)
+    )
     return _event_views(connection, query.limit(MAX_PAGE))
 
 
@@ -401,7 +426,7 @@ def related_indicators(connection: Connection, indicator_id: int) -> list[Indica
     left = select(_ind_rel.c.b_id).where(_ind_rel.c.a_id == indicator_id)
     right = select(_ind_rel.c.a_id).where(_ind_rel.c.b_id == indicator_id)
     query = (
-        select(_ind)
+        select(*INDICATOR_VIEW_COLUMNS)
         .where(or_(_ind.c.id.in_(left), _ind.c.id.in_(right)))
         .order_by(_ind.c.type, _ind.c.value)
     )

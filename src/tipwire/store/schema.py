@@ -141,7 +141,7 @@ class EventRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        Index("ix_events_happened_at", "happened_at"),
+        Index("ix_events_happened_at_id", "happened_at", "id"),
         Index("ix_events_type", "type"),
     )
 

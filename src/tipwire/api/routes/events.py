@@ -47,6 +47,7 @@ def list_events(
                 sort=sort,
                 limit=limit,
                 offset=offset,
+                with_sources="sources" in embeds,
             ),
         )
         return listing(embedding.events(connection, page.items, embeds), page.total)

@@ -40,7 +40,7 @@ def list_indicators(
     type_ = IndicatorType.parse(type) if type else None
     with shared.store.read() as connection:
         if value is not None:
-            found = queries.find_indicators(connection, value, type_)
+            found = queries.find_indicators(connection, value, type_, "sources" in embeds)
             return listing(embedding.indicators(connection, found, embeds), len(found))
         page = queries.list_indicators(
             connection,
@@ -53,6 +53,7 @@ def list_indicators(
                 sort=sort,
                 limit=limit,
                 offset=offset,
+                with_sources="sources" in embeds,
             ),
         )
         return listing(embedding.indicators(connection, page.items, embeds), page.total)
