@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query
 
 from tipwire.api import attributes, consume, embedding
 from tipwire.api.deps import Analyst, Context, Viewer
+from tipwire.api.placement import run_read
 from tipwire.api.responses import Json, item, listing
 from tipwire.api.routes.common import Limit, ObjectId, Offset, With
 from tipwire.api.schemas import MAX_CONSUME, AttributeIn, EventChange, EventIn, RelationIn
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/events", tags=["events"])
 
 
 @router.get("")
-def list_events(
+async def list_events(
     shared: Context,
     _principal: Viewer,
     type: Annotated[str | None, Query(max_length=64)] = None,
@@ -35,22 +36,25 @@ def list_events(
 ) -> Json:
     """Events matching the filters, one page, with the total."""
     embeds = embedding.parse_with(with_, embedding.EVENT_EMBEDS)
-    with shared.store.read() as connection:
-        page = queries.list_events(
-            connection,
-            queries.EventQuery(
-                type=EventType.parse(type) if type else None,
-                source=source,
-                search=search,
-                since=since,
-                until=until,
-                sort=sort,
-                limit=limit,
-                offset=offset,
-                with_sources="sources" in embeds,
-            ),
-        )
-        return listing(embedding.events(connection, page.items, embeds), page.total)
+    query = queries.EventQuery(
+        type=EventType.parse(type) if type else None,
+        source=source,
+        search=search,
+        since=since,
+        until=until,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        with_sources="sources" in embeds,
+    )
+
+    def answer() -> Json:
+        with shared.store.read() as connection:
+            page = queries.list_events(connection, query)
+            return listing(embedding.events(connection, page.items, embeds), page.total)
+
+    # Events number in the thousands, not millions: only a substring search is long.
+    return await run_read(answer, short=search is None)
 
 
 def _consume(shared: Context, principal: Analyst, body: list[EventIn]) -> dict[str, Any]:

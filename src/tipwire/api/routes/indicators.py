@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query
 
 from tipwire.api import attributes, consume, embedding
 from tipwire.api.deps import Analyst, Context, Viewer
+from tipwire.api.placement import run_read
 from tipwire.api.responses import Json, item, listing
 from tipwire.api.routes.common import Limit, ObjectId, Offset, With
 from tipwire.api.schemas import MAX_CONSUME, AttributeIn, IndicatorChange, IndicatorIn, RelationIn
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/indicators", tags=["indicators"])
 
 
 @router.get("")
-def list_indicators(
+async def list_indicators(
     shared: Context,
     _principal: Viewer,
     type: Annotated[str | None, Query(max_length=64)] = None,
@@ -38,25 +39,28 @@ def list_indicators(
     """Indicators matching the filters, one page, with the total."""
     embeds = embedding.parse_with(with_, embedding.INDICATOR_EMBEDS)
     type_ = IndicatorType.parse(type) if type else None
-    with shared.store.read() as connection:
-        if value is not None:
-            found = queries.find_indicators(connection, value, type_, "sources" in embeds)
-            return listing(embedding.indicators(connection, found, embeds), len(found))
-        page = queries.list_indicators(
-            connection,
-            queries.IndicatorQuery(
-                type=type_,
-                status=Status.parse(status) if status else None,
-                source=source,
-                search=search,
-                seen_since=seen_since,
-                sort=sort,
-                limit=limit,
-                offset=offset,
-                with_sources="sources" in embeds,
-            ),
-        )
-        return listing(embedding.indicators(connection, page.items, embeds), page.total)
+    query = queries.IndicatorQuery(
+        type=type_,
+        status=Status.parse(status) if status else None,
+        source=source,
+        search=search,
+        seen_since=seen_since,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        with_sources="sources" in embeds,
+    )
+
+    def answer() -> Json:
+        with shared.store.read() as connection:
+            if value is not None:
+                found = queries.find_indicators(connection, value, type_, query.with_sources)
+                return listing(embedding.indicators(connection, found, embeds), len(found))
+            page = queries.list_indicators(connection, query)
+            return listing(embedding.indicators(connection, page.items, embeds), page.total)
+
+    # A look-up by value is a few index probes; a listing counts up to millions of rows.
+    return await run_read(answer, short=value is not None)
 
 
 @router.post("/consume")
