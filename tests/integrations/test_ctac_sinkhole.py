@@ -19,6 +19,7 @@ from tipwire.exchange.registry import Registry
 from tipwire.exchange.runner import Runner
 from tipwire.exchange.runs import RunStatus
 from tipwire.integrations.ctac_sinkhole import CtacSinkholeIntegration
+from tipwire.providers.ctac import SINKHOLE
 from tipwire.providers.ctac.serve import RunningSimulator, run_simulator
 from tipwire.providers.ctac.simulator import SimulatorConfig
 from tipwire.store import queries
@@ -233,3 +234,45 @@ def test_an_invalid_block_among_ten_thousand_is_named_with_its_position(
         )
     assert "'10.0.0.0/33'" in str(caught.value)
     assert "(item 7322)" in str(caught.value)
+
+
+def test_malformed_hits_are_reported_when_they_may_be_ours_and_every_record_is_counted(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Hits from elsewhere are read for their address alone; the rest is decoded and checked."""
+    config = SimulatorConfig(seed=11, api_key=KEY, backlog=4000, malformed_rate=0.05)
+    with run_simulator(config) as broken:
+        lines = httpx.get(
+            f"{broken.base_url}/api/v1/sinkhole/export", headers={"X-Api-Key": KEY}
+        ).content.splitlines()
+        registry = Registry.of(CtacSinkholeIntegration)
+        settings = Settings(data_dir=tmp_path / "data", secret_key=None, database_url=None)
+        configs = ConfigStore(engine, registry, settings)
+        configs.configure(
+            "ctac-sinkhole",
+            {"api_url": broken.base_url, "api_key": KEY, "cidr_blocks": ", ".join(BLOCKS)},
+        )
+        configs.set_enabled("ctac-sinkhole", True)
+        outcome = Runner(engine, registry, settings).run("ctac-sinkhole")
+    networks = [ipaddress.ip_network(b) for b in BLOCKS]
+
+    def ours(record: dict[str, object]) -> bool | None:
+        """In a block, outside, or None when the address is unreadable."""
+        try:
+            address = ipaddress.ip_address(str(record["src_ip"]))
+        except (KeyError, ValueError):
+            return None
+        return any(address.version == n.version and address in n for n in networks)
+
+    records = [json.loads(line) for line in lines if b'"checkpoint"' not in line]
+    records = [r for r in records if "cursor" not in r]  # the export's control lines
+    good_ids = {hit.id for hit in SINKHOLE.decode_lines(b"\n".join(lines)).records}
+    suspect = [r for r in records if ours(r) is not False]
+    expected_malformed = [r for r in suspect if r.get("id") not in good_ids or ours(r) is None]
+    assert len(expected_malformed) > 0
+    assert outcome.status is RunStatus.PARTIAL  # malformed records make a run partial
+    assert outcome.totals.fetched == len(records) == 4000
+    assert outcome.totals.malformed == len(expected_malformed)
+    assert outcome.totals.matched == len(
+        [r for r in suspect if r.get("id") in good_ids and ours(r)]
+    )

@@ -231,3 +231,43 @@ def test_errors_with_details_survive_pickling() -> None:
     assert (str(request), request.status_code) == ("CTAC rejected GET /x (HTTP 400)", 400)
     gone = pickle.loads(pickle.dumps(CtacUnavailableError("CTAC kept failing", 7, 61.5)))  # noqa: S301
     assert (str(gone), gone.attempts, gone.elapsed) == ("CTAC kept failing", 7, 61.5)
+
+
+def ours(addresses: list[str]) -> list[int]:
+    """A selection keeping the hits from 198.51.100.0/24 (a stand-in for the monitor's)."""
+    return [n for n, address in enumerate(addresses) if address.startswith("198.51.100.")]
+
+
+def test_a_selection_decodes_only_the_records_it_picks() -> None:
+    buf = ndjson(
+        hit(id=1, src_ip="198.51.100.7"),
+        hit(id=2, src_ip="203.0.113.5"),
+        hit(id=3, src_ip="198.51.100.9"),
+        hit(id=4, src_ip="2001:db8::1"),
+    )
+    decoded = SINKHOLE.decode_selected(buf, ours)
+    assert [record.id for record in decoded.records] == [1, 3]
+    assert decoded.records == [r for r in SINKHOLE.decode_lines(buf).records if r.id in {1, 3}]
+    assert decoded.skipped == 2
+    assert decoded.malformed == []
+
+
+def test_a_selection_still_reports_unreadable_lines_and_bad_picked_records() -> None:
+    buf = (
+        ndjson(hit(id=1, src_ip="198.51.100.7"), hit(id=2, src_ip="198.51.100.8", src_port=70000))
+        + b"{not json\n\n"
+        + ndjson(hit(id=5, src_ip=None), hit(id=6, src_ip=7), hit(id=7, src_ip="203.0.113.5"))
+    )
+    decoded = SINKHOLE.decode_selected(buf, ours)
+    assert [record.id for record in decoded.records] == [1]
+    # The bad port is in a picked record; the other three cannot say where they come from.
+    assert sorted(str(bad.id) for bad in decoded.malformed) == ["2", "5", "6", "None"]
+    assert decoded.skipped == 1
+
+
+def test_a_record_from_elsewhere_is_read_for_its_address_only() -> None:
+    """Documented: nothing of it would be kept, so a broken field there goes unreported."""
+    decoded = SINKHOLE.decode_selected(
+        ndjson(hit(id=1, src_ip="203.0.113.5", src_port=70000)), ours
+    )
+    assert decoded.records == [] and decoded.malformed == [] and decoded.skipped == 1

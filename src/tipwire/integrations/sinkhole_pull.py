@@ -57,15 +57,37 @@ def matched_pages(pull: SinkholePull) -> Iterator[MatchedPage]:
         pull.http() as http,
         CtacClient(pull.api_url, pull.api_key, http=http, retry=retry) as client,
     ):
-        for page in client.export(SINKHOLE, pull.since, checkpoint_every=EXPORT_CHECKPOINT):
-            records = page.records
+        pages = client.export(
+            SINKHOLE,
+            pull.since,
+            checkpoint_every=EXPORT_CHECKPOINT,
+            select=InBlocks(pull.networks),
+        )
+        for page in pages:
+            records = page.records  # those from the blocks, now decoded and checked in full
             found = pull.networks.match([hit.src_ip for hit in records])
             yield MatchedPage(
                 [(records[i], block) for i, block in found.hits()],
                 page.malformed,
-                len(records) + len(page.malformed),
+                len(records) + len(page.malformed) + page.skipped,
                 page.cursor,
             )
+
+
+@dataclass(frozen=True, slots=True)
+class InBlocks:
+    """Selects the records whose source address is in a block, or is no address at all.
+
+    Only these are decoded in full: hits from elsewhere are never kept, so the monitor reads
+    them for their address alone; an unreadable address is decoded so that it is reported.
+    """
+
+    networks: NetworkSet
+
+    def __call__(self, addresses: list[str]) -> list[int]:
+        """Positions of the addresses in a block or unreadable, ascending."""
+        found = self.networks.match(addresses)
+        return sorted([*found.matched().tolist(), *found.invalid.tolist()])
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import httpx
 
 from tipwire import __version__
 from tipwire.errors import ConfigurationError
-from tipwire.providers.ctac.codec import Decoded, Feed, MalformedRecord
+from tipwire.providers.ctac.codec import Decoded, Feed, MalformedRecord, Selection
 from tipwire.providers.ctac.errors import (
     CtacAuthError,
     CtacProtocolError,
@@ -41,6 +41,8 @@ class Page(Generic[R]):
     records: list[R]
     malformed: list[MalformedRecord]
     cursor: Cursor
+    skipped: int = 0
+    """Records the caller's selection left out (read for their key alone)."""
 
 
 @dataclass(slots=True)
@@ -139,14 +141,19 @@ class CtacClient:
         since: Cursor | None = None,
         *,
         checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+        select: Selection | None = None,
     ) -> Iterator[Page[R]]:
-        """Yield records newer than ``since`` from the NDJSON export, one page per checkpoint."""
+        """Yield records newer than ``since`` from the NDJSON export, one page per checkpoint.
+
+        With ``select``, only the records it picks by the feed's key field are decoded and
+        yielded; the others are counted in each page's ``skipped`` (Feed.decode_selected).
+        """
         url = self._url(f"{feed.name}/export")
         backoff = self._backoff(url)
         cursor = since
         while True:
             try:
-                for page in self._export_once(feed, url, cursor, checkpoint_every):
+                for page in self._export_once(feed, url, cursor, checkpoint_every, select):
                     backoff.reset()
                     cursor = page.cursor
                     yield page
@@ -158,7 +165,12 @@ class CtacClient:
                 self.stats.retries += 1
 
     def _export_once(
-        self, feed: Feed[R], url: str, since: Cursor | None, checkpoint_every: int
+        self,
+        feed: Feed[R],
+        url: str,
+        since: Cursor | None,
+        checkpoint_every: int,
+        select: Selection | None,
     ) -> Iterator[Page[R]]:
         """Stream one export response; raise TransientError if it fails or is cut short."""
         params: dict[str, str | int] = {"checkpoint_every": checkpoint_every}
@@ -173,11 +185,15 @@ class CtacClient:
                 splitter = CheckpointSplitter()
                 for chunk in response.iter_bytes():
                     for segment in splitter.feed(chunk):
-                        decoded = feed.decode_lines(segment.lines)
-                        counted += len(decoded.records) + len(decoded.malformed)
+                        decoded = (
+                            feed.decode_lines(segment.lines)
+                            if select is None
+                            else feed.decode_selected(segment.lines, select)
+                        )
+                        counted += len(decoded.records) + len(decoded.malformed) + decoded.skipped
                         _check_count(segment.checkpoint.records, counted, url)
                         page = self._page(decoded, Cursor(segment.checkpoint.cursor))
-                        if page.records or page.malformed or page.cursor != cursor:
+                        if page.records or page.malformed or page.skipped or page.cursor != cursor:
                             cursor = page.cursor
                             yield page
                         if segment.checkpoint.end:
@@ -224,9 +240,9 @@ class CtacClient:
 
     def _page(self, decoded: Decoded[R], cursor: Cursor) -> Page[R]:
         """Wrap decoded records as a page and count them."""
-        self.stats.records += len(decoded.records)
+        self.stats.records += len(decoded.records) + decoded.skipped
         self.stats.malformed += len(decoded.malformed)
-        return Page(decoded.records, decoded.malformed, cursor)
+        return Page(decoded.records, decoded.malformed, cursor, decoded.skipped)
 
     def _backoff(self, url: str) -> Backoff:
         """Start the retry bookkeeping of one operation."""
