@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tipwire.model import Event
@@ -69,6 +69,10 @@ def upsert_events(
         )
         ids.update((row.key, row.id) for row in inserted)
         counts.created += len(new_rows)
+    stored_counters = _stored_counters(
+        connection, [row.id for key, row in existing.items() if merged[key].counters], part
+    )
+    changes: list[dict[str, Any]] = []
     for key, event in merged.items():
         row = existing.get(key)
         if row is None:
@@ -77,21 +81,20 @@ def upsert_events(
         values = _stored_values(event)
         happened = min(row.happened_at, event.happened_at)
         if values["title_template"] is not None:
-            values.pop("title")  # rendered from the template below
+            values["title"] = row.title  # rendered from the template afterwards
         if values["description_template"] is not None:
-            values.pop("description")
+            values["description"] = row.description
         changed = any(getattr(row, k) != v for k, v in values.items())
         changed |= happened != row.happened_at
-        changed |= _counters_change(connection, row.id, part, event.counters)
+        changed |= bool(event.counters) and stored_counters.get(row.id, {}) != event.counters
         if changed:
-            connection.execute(
-                update(_events)
-                .where(_events.c.id == row.id)
-                .values(happened_at=happened, updated_at=now, **values)
-            )
+            changes.append({"event_id": row.id, "happened_at": happened, **values})
             counts.updated += 1
         else:
             counts.unchanged += 1
+    if changes:
+        # One statement for every changed event: an UPDATE each cost a round trip apiece.
+        connection.execute(_EVENT_UPDATE, [change | {"updated_at": now} for change in changes])
     if not ids:
         return ids, counts
     summaries.record_counters_many(
@@ -109,6 +112,9 @@ def upsert_events(
     return ids, counts
 
 
+_STORED = ("title", "type", "description", "title_template", "description_template")
+
+
 def _stored_values(event: Event) -> dict[str, str | None]:
     """Column values for an event; a title naming counters is kept as its template."""
     title_template = event.title if summaries.is_template(event.title) else None
@@ -122,18 +128,29 @@ def _stored_values(event: Event) -> dict[str, str | None]:
     }
 
 
-def _counters_change(
-    connection: Connection, event_id: int, part: str, counters: dict[str, int]
-) -> bool:
-    if not counters:
-        return False
-    rows = connection.execute(
-        select(_counter_rows.c.name, _counter_rows.c.value).where(
-            _counter_rows.c.event_id == event_id, _counter_rows.c.part == part
+def _stored_counters(
+    connection: Connection, event_ids: list[int], part: str
+) -> dict[int, dict[str, int]]:
+    """The counters each event holds for batch ``part``, by event id."""
+    stored: dict[int, dict[str, int]] = {}
+    for start in range(0, len(event_ids), 500):
+        rows = connection.execute(
+            select(_counter_rows.c.event_id, _counter_rows.c.name, _counter_rows.c.value).where(
+                _counter_rows.c.part == part,
+                _counter_rows.c.event_id.in_(event_ids[start : start + 500]),
+            )
         )
-    )
-    stored = {row.name: row.value for row in rows}
-    return stored != counters
+        for event_id, name, value in rows:
+            stored.setdefault(event_id, {})[name] = value
+    return stored
+
+
+_UPDATED = ("happened_at", "updated_at", *_STORED)
+_EVENT_UPDATE = (
+    update(_events)
+    .where(_events.c.id == bindparam("event_id"))
+    .values({name: bindparam(name) for name in _UPDATED})
+)
 
 
 def _attribute_rows(event_id: int, event: Event, src: int, now: datetime) -> list[dict[str, Any]]:
