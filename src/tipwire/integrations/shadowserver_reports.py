@@ -10,12 +10,14 @@ become attributes of its host or email address.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from tipwire.errors import InvalidValueError
 from tipwire.integrations import credential_events, sinkhole_events
 from tipwire.integrations.credential_events import CredentialMapping
+from tipwire.integrations.offload import offloaded
 from tipwire.integrations.report_files import (
     FileReport,
     batch_name,
@@ -40,6 +42,9 @@ from tipwire.providers.shadowserver.reports import REPORT_TYPES, ReportKind, rep
 NAME = "shadowserver"
 SOURCE = Source("Shadowserver", Tlp.AMBER)
 _SAMPLE = 60
+OFFLOAD_BYTES = 32 * 1024 * 1024
+"""A sinkhole report this large (about 100,000 rows) is read and matched in a worker process,
+which then runs beside the mapping and storing; a smaller one does not repay its start-up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,21 +89,76 @@ def report_batches(
     digest = digest or file_digest(path)
     kind = REPORT_TYPES[report_type]
     keys = file_event_keys(NAME, digest, report_type)
-    with ReportReader(path, progress=progress) as reader:
-        if kind is ReportKind.SINKHOLE:
-            columns = sinkhole_columns(reader.header, path.name)
-            for chunk in reader.chunks():
-                hits = _sinkhole_hits(monitor.networks, columns, chunk, report)
+    if kind is ReportKind.SINKHOLE:
+        with ReportReader(path) as reader:  # a missing column raises here, before any batch
+            sinkhole_columns(reader.header, path.name)
+        job = SinkholeFile(path, monitor.networks)
+        reading: AbstractContextManager[Iterator[MatchedChunk]] = (
+            offloaded(matched_chunks, job) if _large(path) else nullcontext(matched_chunks(job))
+        )
+        with reading as chunks:
+            for matched in chunks:
+                report.rows += matched.rows
+                for line, reason in matched.skips:
+                    report.skip(line, reason)
+                if progress is not None:
+                    progress(matched.position)
                 yield _sinkhole_batch(
-                    monitor.sinkhole, hits, keys, batch_name(digest, chunk.number), report
+                    monitor.sinkhole, matched.hits, keys, batch_name(digest, matched.number), report
                 )
-        else:
-            columns = account_columns(reader.header, path.name)
-            for chunk in reader.chunks():
-                accounts = _accounts(monitor.domains, columns, chunk, report)
-                yield _account_batch(
-                    monitor.accounts, accounts, keys, batch_name(digest, chunk.number), report
-                )
+        return
+    with ReportReader(path, progress=progress) as reader:
+        columns = account_columns(reader.header, path.name)
+        for chunk in reader.chunks():
+            accounts = _accounts(monitor.domains, columns, chunk, report)
+            yield _account_batch(
+                monitor.accounts, accounts, keys, batch_name(digest, chunk.number), report
+            )
+
+
+def _large(path: Path) -> bool:
+    return path.stat().st_size >= OFFLOAD_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class SinkholeFile:
+    """A sinkhole report to read and the blocks to match it against (it pickles)."""
+
+    path: Path
+    networks: NetworkSet
+
+
+@dataclass(frozen=True, slots=True)
+class MatchedChunk:
+    """One chunk of a sinkhole report reduced to its hits from the blocks (it pickles)."""
+
+    number: int
+    rows: int
+    """Rows read, refused ones included."""
+    skips: list[tuple[int, str]]
+    """(line, reason) of the rows refused, in the order found."""
+    hits: list[tuple[ReportHit, str]]
+    """The hits from monitored blocks, each with its block."""
+    position: int
+    """Bytes of the file read so far."""
+
+
+def _collect(skips: list[tuple[int, str]]) -> Callable[[int, str], None]:
+    def note(line: int, reason: str) -> None:
+        skips.append((line, reason))
+
+    return note
+
+
+def matched_chunks(job: SinkholeFile) -> Iterator[MatchedChunk]:
+    """Read a sinkhole report chunk by chunk and keep the rows from the blocks."""
+    with ReportReader(job.path) as reader:
+        columns = sinkhole_columns(reader.header, job.path.name)
+        for chunk in reader.chunks():
+            skips: list[tuple[int, str]] = []
+            report = FileReport(job.path.name, on_skip=_collect(skips))
+            hits = _sinkhole_hits(job.networks, columns, chunk, report)
+            yield MatchedChunk(chunk.number, report.rows, skips, hits, reader.position)
 
 
 def _sinkhole_hits(

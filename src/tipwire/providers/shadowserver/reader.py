@@ -216,6 +216,11 @@ class ReportReader:
                     )
         return chunk
 
+    @property
+    def position(self) -> int:
+        """Bytes of the file read so far."""
+        return self._binary.tell()
+
     def _report(self) -> None:
         if self.progress is not None:
             self.progress(self._binary.tell())
