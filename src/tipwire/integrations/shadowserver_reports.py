@@ -86,9 +86,7 @@ def report_batches(
     ``report`` counts rows read, matched and malformed (by line) as the batches are made.
     A file whose header lacks a needed column raises before any batch.
     """
-    digest = digest or file_digest(path)
     kind = REPORT_TYPES[report_type]
-    keys = file_event_keys(NAME, digest, report_type)
     if kind is ReportKind.SINKHOLE:
         with ReportReader(path) as reader:  # a missing column raises here, before any batch
             sinkhole_columns(reader.header, path.name)
@@ -97,6 +95,9 @@ def report_batches(
             offloaded(matched_chunks, job) if _large(path) else nullcontext(matched_chunks(job))
         )
         with reading as chunks:
+            # Digest the file while a worker starts up and reads the first chunk.
+            digest = digest or file_digest(path)
+            keys = file_event_keys(NAME, digest, report_type)
             for matched in chunks:
                 report.rows += matched.rows
                 for line, reason in matched.skips:
@@ -107,6 +108,8 @@ def report_batches(
                     monitor.sinkhole, matched.hits, keys, batch_name(digest, matched.number), report
                 )
         return
+    digest = digest or file_digest(path)
+    keys = file_event_keys(NAME, digest, report_type)
     with ReportReader(path, progress=progress) as reader:
         columns = account_columns(reader.header, path.name)
         for chunk in reader.chunks():
@@ -301,4 +304,5 @@ def _add_extras(
         for name, value in record.extras:
             if (name, value) not in known[key]:
                 known[key].add((name, value))
-                indicator.attributes.append(Attribute(name, value, seen))
+                # Readers strip values, drop empty ones and give UTC times; names are fixed.
+                indicator.attributes.append(Attribute.of_clean(name, value, seen))

@@ -15,6 +15,8 @@ from tipwire.model import (
     Indicator,
     IndicatorType,
     IngestBatch,
+    Ref,
+    Relation,
     Source,
     Status,
     utc,
@@ -131,6 +133,7 @@ class _Indicators:
         self._batch = batch
         self._by_value: dict[tuple[IndicatorType, str], Indicator] = {}
         self._related: set[tuple[int, int]] = set()
+        self._refs: dict[int, Ref] = {}
 
     def values_of(self, hit: SinkholeHit) -> _HitValues:
         """Validate a hit's values in the order its indicators are made; raise on the first bad."""
@@ -187,7 +190,14 @@ class _Indicators:
         pair = (id(a), id(b))
         if pair not in self._related:
             self._related.add(pair)
-            self._batch.relate(a, b)
+            self._batch.relations.append(Relation(self._ref(a), self._ref(b)))
+
+    def _ref(self, item: Indicator | Event) -> Ref:
+        # One reference per object: a host or URL is related over and over.
+        ref = self._refs.get(id(item))
+        if ref is None:
+            ref = self._refs[id(item)] = item.ref
+        return ref
 
 
 def _unmapped(address: str) -> str:

@@ -81,6 +81,18 @@ class Attribute:
         if self.seen_at is not None:
             object.__setattr__(self, "seen_at", utc(self.seen_at))
 
+    @classmethod
+    def of_clean(cls, name: str, value: str, seen_at: datetime) -> Attribute:
+        """An attribute from values a reader has cleaned already: a fixed name, a stripped
+        non-empty value and a UTC time. It skips the checks, which cost a report of a million
+        rows a tenth of a second per hundred thousand attributes.
+        """
+        attribute = object.__new__(cls)
+        object.__setattr__(attribute, "name", name)
+        object.__setattr__(attribute, "value", value)
+        object.__setattr__(attribute, "seen_at", seen_at)
+        return attribute
+
 
 @dataclass(frozen=True, slots=True)
 class IndicatorRef:
