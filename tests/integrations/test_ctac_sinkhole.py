@@ -69,17 +69,22 @@ def expected_per_block(hits: list[dict[str, object]]) -> dict[str, list[dict[str
     return found
 
 
-@pytest.fixture
-def runner(engine: Engine, tmp_path: Path, simulator: RunningSimulator) -> Runner:
+def monitor_runner(engine: Engine, tmp_path: Path, base_url: str) -> Runner:
+    """A runner with the sinkhole monitor configured for ``BLOCKS`` at ``base_url``."""
     registry = Registry.of(CtacSinkholeIntegration)
     settings = Settings(data_dir=tmp_path / "data", secret_key=None, database_url=None)
     configs = ConfigStore(engine, registry, settings)
     configs.configure(
         "ctac-sinkhole",
-        {"api_url": simulator.base_url, "api_key": KEY, "cidr_blocks": ", ".join(BLOCKS)},
+        {"api_url": base_url, "api_key": KEY, "cidr_blocks": ", ".join(BLOCKS)},
     )
     configs.set_enabled("ctac-sinkhole", True)
     return Runner(engine, registry, settings)
+
+
+@pytest.fixture
+def runner(engine: Engine, tmp_path: Path, simulator: RunningSimulator) -> Runner:
+    return monitor_runner(engine, tmp_path, simulator.base_url)
 
 
 def events_by_block(engine: Engine) -> dict[str, queries.EventView]:
@@ -245,15 +250,7 @@ def test_malformed_hits_are_reported_when_they_may_be_ours_and_every_record_is_c
         lines = httpx.get(
             f"{broken.base_url}/api/v1/sinkhole/export", headers={"X-Api-Key": KEY}
         ).content.splitlines()
-        registry = Registry.of(CtacSinkholeIntegration)
-        settings = Settings(data_dir=tmp_path / "data", secret_key=None, database_url=None)
-        configs = ConfigStore(engine, registry, settings)
-        configs.configure(
-            "ctac-sinkhole",
-            {"api_url": broken.base_url, "api_key": KEY, "cidr_blocks": ", ".join(BLOCKS)},
-        )
-        configs.set_enabled("ctac-sinkhole", True)
-        outcome = Runner(engine, registry, settings).run("ctac-sinkhole")
+        outcome = monitor_runner(engine, tmp_path, broken.base_url).run("ctac-sinkhole")
     networks = [ipaddress.ip_network(b) for b in BLOCKS]
 
     def ours(record: dict[str, object]) -> bool | None:
