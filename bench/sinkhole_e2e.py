@@ -13,6 +13,7 @@ with the backlog.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import socket
@@ -149,8 +150,16 @@ class TreeMemory:
         self._thread.start()
 
     def _sample(self) -> None:
-        while not self._stop.is_set():
-            sizes = {pid: _resident_kib(pid) for pid in _process_tree(self._root)}
+        # Finding the tree scans all of /proc, which would take a few per cent of a core from
+        # the run it measures; the tree changes once or twice a run, so it is found afresh
+        # only every tenth sample, and the sizes of the processes known are read every time.
+        tree: list[int] = []
+        for sample in itertools.count():
+            if self._stop.is_set():
+                return
+            if sample % 10 == 0:
+                tree = _process_tree(self._root)
+            sizes = {pid: _resident_kib(pid) for pid in tree}
             self.peak_kib = max(self.peak_kib, sum(total for total, _ in sizes.values()))
             self.peak_anon_kib = max(self.peak_anon_kib, sum(anon for _, anon in sizes.values()))
             for pid, (size, _) in sizes.items():
