@@ -79,6 +79,16 @@ def test_pages_carry_the_total_and_respect_sort(loaded: Engine) -> None:
     assert [v.value for v in descending.items] == ordered[::-1]
 
 
+def test_event_pages_carry_the_total_even_past_the_end(loaded: Engine) -> None:
+    with loaded.connect() as connection:
+        every = queries.list_events(connection, queries.EventQuery(limit=1000))
+        first = queries.list_events(connection, queries.EventQuery(limit=1))
+        beyond = queries.list_events(connection, queries.EventQuery(offset=every.total + 5))
+    assert every.total == len(every.items) >= 2
+    assert (first.total, len(first.items)) == (every.total, 1)
+    assert (beyond.total, beyond.items) == (every.total, [])
+
+
 @pytest.mark.parametrize(
     ("field", "kwargs", "message"),
     [

@@ -281,7 +281,13 @@ def _event_views(
     params: dict[str, Any] | None = None,
     with_sources: bool = True,
 ) -> list[EventView]:
-    views = [EventView(*row) for row in connection.execute(query, params or {})]
+    rows = connection.execute(query, params or {})
+    return _events_with_sources(connection, [EventView(*row) for row in rows], with_sources)
+
+
+def _events_with_sources(
+    connection: Connection, views: list[EventView], with_sources: bool
+) -> list[EventView]:
     if views and with_sources:
         by_id = {v.id: v for v in views}
         for event_id, name in connection.execute(_EVENT_SOURCES, {"ids": list(by_id)}):
@@ -344,10 +350,15 @@ def list_events(connection: Connection, query: EventQuery) -> Page[EventView]:
                 _ev.c.description.ilike(pattern, escape="\\"),
             )
         )
-    total = connection.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    counted = select(func.count()).select_from(base.subquery())
     order = _order(query.sort, EVENT_SORTS, _ev)
-    page = base.order_by(*order).limit(limit).offset(offset)
-    return Page(_event_views(connection, page, with_sources=query.with_sources), int(total))
+    # The total rides along with the page (one statement, one round trip); only a page past
+    # the end, which has no row to carry it, asks for it on its own.
+    page = base.add_columns(counted.scalar_subquery()).order_by(*order).limit(limit).offset(offset)
+    rows = connection.execute(page).all()
+    total = rows[0][-1] if rows else connection.execute(counted).scalar_one()
+    views = [EventView(*row[:-1]) for row in rows]
+    return Page(_events_with_sources(connection, views, query.with_sources), int(total))
 
 
 def get_indicator(connection: Connection, indicator_id: int) -> IndicatorView:
