@@ -30,6 +30,7 @@ from tipwire.integrations.sinkhole_events import (
     batch_for_page,
 )
 from tipwire.integrations.sinkhole_pull import (
+    EXPORT_CHECKPOINT,
     MatchedPage,
     NetworkClients,
     SinkholePull,
@@ -43,8 +44,10 @@ COMMIT_EVERY = 100_000
 """Records per committed batch: a commit costs tens of milliseconds."""
 MAX_PENDING_HITS = 20_000
 """Matched hits that force a commit sooner, to bound memory when many hits match."""
-WORKER_AFTER: Final = 100_000
-"""Records pulled in the run before a worker is started: fewer do not repay its start-up."""
+WORKER_AFTER: Final = EXPORT_CHECKPOINT
+"""Records pulled in the run before a worker is started: a pull of one page needs none, and a
+longer one gains most from a worker started at once, since the run goes on pulling while the
+worker starts up (records outside the blocks cost too little to decode to wait any longer)."""
 WORKER_WITHIN: Final = 5
 """Pages the run pulls on while its worker starts, before it waits for it."""
 
