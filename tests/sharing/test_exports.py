@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 
 import pytest
 
@@ -75,6 +76,8 @@ def test_csv_export_covers_every_page_and_defuses_formulas(store: Store) -> None
     assert {r["value"] for r in rows[:1_500]} == set(values)
     assert rows[-1]["value"] == '\'=HYPERLINK("x")'
     assert rows[0]["sources"] == "Feed Two"
+    assert datetime.fromisoformat(rows[0]["first_seen"]).tzinfo is not None
+    assert "T" in rows[0]["first_seen"] and "T" in rows[0]["updated_at"]  # ISO 8601
 
 
 def test_json_export_is_one_array_of_the_query(populated: Populated) -> None:

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 
 import orjson
 from sqlalchemy import Connection
@@ -41,6 +42,8 @@ def iter_indicators(connection: Connection, query: IndicatorQuery) -> Iterator[I
 
 
 def _cell(value: object) -> str:
+    if isinstance(value, datetime):
+        value = value.isoformat()
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
