@@ -223,4 +223,4 @@ class ReportReader:
 
     def _report(self) -> None:
         if self.progress is not None:
-            self.progress(self._binary.tell())
+            self.progress(self.position)
